@@ -1,0 +1,168 @@
+"""The batch-normalization bijector (Dinh et al. 2017, section 3.7, eqs. 17-18).
+
+Forward (data -> latent), per channel (last axis) c::
+
+    y = (x - mu_c) / sqrt(var_c + eps)
+    log |det dy/dx| = -1/2 * sum over entries of log(var_c + eps)
+
+No learned gamma or beta (the reference's `batch_norm_log_diff`); eps = 1e-4;
+moving averages with momentum 0.9 (moving = 0.9 * moving + 0.1 * batch).
+
+Which statistics:
+  * `forward` while Keras trains (the Keras call context has `training=True`,
+    or `training=True` is passed explicitly): the moments of the batch over
+    every axis but the last, with gradients flowing through them; the moving
+    averages are updated from them (once per batch: the log-det comes from
+    the same computation through TFP's greedy-attrs cache);
+  * `forward` otherwise (evaluation, prediction): the moving averages;
+  * `inverse` (the generative direction): always the moving averages.
+
+The moving averages are non-trainable weights of a small Keras layer,
+`BatchStatistics`, which a Keras model owning it saves and restores with the
+rest of its weights.
+
+Difference from the reference: the reference applies this normalisation after
+a checkerboard coupling to the transformed entries only, with statistics that
+include the zeroed kept entries. Here it normalises every entry of its input
+with the statistics of that input, a plain per-channel affine bijection.
+"""
+
+import keras
+import tensorflow as tf
+import tensorflow_probability as tfp
+from tensorflow_probability.python.internal import cache_util
+from tensorflow_probability.python.internal import prefer_static as ps
+
+from tfp_realnvp.bijectors import keras_tracking
+
+tfb = tfp.bijectors
+
+__all__ = ["BatchNormalization", "BatchStatistics"]
+
+
+class BatchStatistics(keras.layers.Layer):
+  """Per-channel batch moments while training, moving averages otherwise.
+
+  `call(x, training)` returns `(mean, variance)`, each of shape (C,).
+  """
+
+  def __init__(self, momentum=0.9, **kwargs):
+    super().__init__(**kwargs)
+    self.momentum = float(momentum)
+
+  def build(self, input_shape):
+    channels = input_shape[-1]
+    if channels is None:
+      raise ValueError(f"{self.name}: the channel (last) axis must be known.")
+    self.moving_mean = self.add_weight(
+        name="moving_mean", shape=(channels,), initializer="zeros",
+        trainable=False)
+    self.moving_variance = self.add_weight(
+        name="moving_variance", shape=(channels,), initializer="ones",
+        trainable=False)
+
+  def call(self, x, training=None):
+    if not training:
+      return self.moving_statistics()
+    mean, variance = tf.nn.moments(x, axes=list(range(x.shape.rank - 1)))
+    m = self.momentum
+    self.moving_mean.assign(
+        m * self.moving_mean + (1. - m) * tf.stop_gradient(mean))
+    self.moving_variance.assign(
+        m * self.moving_variance + (1. - m) * tf.stop_gradient(variance))
+    return mean, variance
+
+  def moving_statistics(self):
+    return (tf.convert_to_tensor(self.moving_mean),
+            tf.convert_to_tensor(self.moving_variance))
+
+  def get_config(self):
+    return {**super().get_config(), "momentum": self.momentum}
+
+
+class BatchNormalization(keras_tracking.KerasWeightsTracking, tfb.Bijector):
+  """Batch normalization as a bijector, see the module docstring.
+
+  Args:
+    momentum: Python float, the moving averages' momentum (0.9).
+    epsilon: Python float added to the variance (1e-4).
+    dtype: the dtype of inputs and statistics (float32; float64 for exact
+      tests). The statistics stay in this dtype under mixed precision.
+    validate_args: Python `bool`.
+    name: Python `str`.
+
+  Call-time keyword argument `training` (forward only): `True` for batch
+  statistics, `False` for moving averages, `None` (default) to follow the
+  Keras call context.
+  """
+
+  _cache = cache_util.BijectorCacheWithGreedyAttrs(
+      forward_name="_augmented_forward", inverse_name="_augmented_inverse")
+
+  def __init__(self, momentum=0.9, epsilon=1e-4, dtype=tf.float32,
+               validate_args=False, name="batch_normalization"):
+    parameters = dict(locals())
+    dtype = tf.as_dtype(dtype)
+    self._epsilon = float(epsilon)
+    self._statistics = BatchStatistics(
+        momentum=momentum, dtype=dtype.name, name=f"{name}_statistics")
+    self._init_keras_tracking(self._statistics)
+    super().__init__(
+        forward_min_event_ndims=1,
+        validate_args=validate_args,
+        dtype=dtype,
+        parameters=parameters,
+        name=name)
+
+  @classmethod
+  def _parameter_properties(cls, dtype):
+    return dict()
+
+  @property
+  def statistics(self):
+    """The Keras layer holding the moving averages."""
+    return self._statistics
+
+  def _log_scale(self, variance, like):
+    """-1/2 log(var + eps) summed over channels, broadcast to batch + event[:-1]."""
+    total = -0.5 * tf.reduce_sum(tf.math.log(variance + self._epsilon))
+    return tf.broadcast_to(total, ps.shape(like)[:-1])
+
+  def _augmented_forward(self, x, training=None):
+    if x.shape.rank is not None and x.shape.rank < 1:
+      raise ValueError(f"{self.name}: expects inputs with a channel axis; got "
+                       f"shape {x.shape}.")
+    kwargs = {} if training is None else {"training": training}
+    mean, variance = self._statistics(x, **kwargs)
+    self._track_keras_weights()
+    y = (x - mean) * tf.math.rsqrt(variance + self._epsilon)
+    fldj = self._log_scale(variance, x)
+    return y, {"fldj": fldj, "ildj": -fldj}
+
+  def _augmented_inverse(self, y, training=None):
+    del training  # the generative direction always uses the moving averages
+    if not self._statistics.built:
+      self._statistics.build(y.shape)
+      self._track_keras_weights()
+    mean, variance = self._statistics.moving_statistics()
+    x = y * tf.sqrt(variance + self._epsilon) + mean
+    fldj = self._log_scale(variance, y)
+    return x, {"fldj": fldj, "ildj": -fldj}
+
+  def _forward(self, x, training=None):
+    return self._augmented_forward(x, training)[0]
+
+  def _inverse(self, y, training=None):
+    return self._augmented_inverse(y, training)[0]
+
+  def _forward_log_det_jacobian(self, x, training=None):
+    attrs = self._cache.forward_attributes(x, training=training)
+    if "fldj" not in attrs:
+      attrs.update(self._augmented_forward(x, training)[1])
+    return attrs["fldj"]
+
+  def _inverse_log_det_jacobian(self, y, training=None):
+    attrs = self._cache.inverse_attributes(y, training=training)
+    if "ildj" not in attrs:
+      attrs.update(self._augmented_inverse(y, training)[1])
+    return attrs["ildj"]

@@ -1,0 +1,49 @@
+"""Make Keras 3 weights visible to `tf.Module` variable tracking.
+
+`tf.Module.trainable_variables` walks `vars(module)` looking for `tf.Variable`s
+and nested `tf.Module`s. A Keras 3 layer is neither, and a Keras 3 variable
+wraps a `tf.Variable` without being one, so out of the box a TFP bijector (and
+any `tfb.Chain` or `TransformedDistribution` built on it) reports no trainable
+variables for a Keras 3 network. Bijectors of this package keep a list of the
+underlying `tf.Variable`s of their Keras layers as an ordinary attribute, which
+`tf.Module` does walk; a plain `tf.GradientTape` loop or
+`tfp.vi.fit_surrogate_posterior` then trains the flow without Keras.
+"""
+
+import tensorflow as tf
+
+
+def _underlying_variable(weight):
+  """Returns the `tf.Variable` behind a Keras 3 (or tf_keras) weight."""
+  if isinstance(weight, tf.Variable):
+    return weight
+  # Keras 3's TensorFlow-backend variable keeps its `tf.Variable` in `_value`
+  # (its public `.value` may return a cast copy under mixed precision).
+  raw = getattr(weight, "_value", None)
+  return raw if isinstance(raw, tf.Variable) else None
+
+
+class KerasWeightsTracking:
+  """Mixin for `tf.Module`s that own Keras layers.
+
+  Subclasses set `self._keras_layers` (a tuple of objects with `.weights`) and
+  call `self._track_keras_weights()` after each layer call; weights created
+  lazily at the layer's first call are picked up then.
+  """
+
+  def _init_keras_tracking(self, *layers):
+    self._keras_layers = tuple(l for l in layers if hasattr(l, "weights"))
+    # A list attribute: `tf.Module` flattens it, and appends stay visible.
+    self._keras_weights = []
+    self._track_keras_weights()
+
+  def _track_keras_weights(self):
+    weights = [w for layer in self._keras_layers for w in layer.weights]
+    if len(weights) == len(self._keras_weights):
+      return
+    known = {id(v) for v in self._keras_weights}
+    for w in weights:
+      v = _underlying_variable(w)
+      if v is not None and id(v) not in known:
+        known.add(id(v))
+        self._keras_weights.append(v)
