@@ -1,0 +1,106 @@
+"""Shared test helpers: small Keras 3 networks with non-identity weights."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+class ConvShiftAndLogScale(keras.layers.Layer):
+  """3x3 conv -> tanh -> 3x3 conv, split into (shift, log_scale).
+
+  Weights are random (kernels and biases), so the coupling is far from the
+  identity; log_scale = tanh(.) keeps the test numbers tame.
+  """
+
+  def __init__(self, out_channels, hidden=8, dtype="float32", seed=0,
+               **kwargs):
+    super().__init__(dtype=dtype, **kwargs)
+    init = lambda s: keras.initializers.RandomNormal(stddev=0.4, seed=s)
+    self.hidden = keras.layers.Conv2D(
+        hidden, 3, padding="same", kernel_initializer=init(seed),
+        bias_initializer=init(seed + 1), dtype=dtype)
+    self.out = keras.layers.Conv2D(
+        2 * out_channels, 3, padding="same", kernel_initializer=init(seed + 2),
+        bias_initializer=init(seed + 3), dtype=dtype)
+
+  def call(self, x):
+    shift, raw = tf.split(self.out(tf.tanh(self.hidden(x))), 2, axis=-1)
+    return shift, tf.tanh(raw)
+
+
+class DenseShiftAndLogScale(keras.layers.Layer):
+  """Dense -> tanh -> Dense for vector events, split into (shift, log_scale)."""
+
+  def __init__(self, out_features, hidden=16, dtype="float32", seed=0,
+               num_classes=None, **kwargs):
+    super().__init__(dtype=dtype, **kwargs)
+    init = lambda s: keras.initializers.RandomNormal(stddev=0.5, seed=s)
+    self.num_classes = num_classes
+    self.hidden = keras.layers.Dense(
+        hidden, kernel_initializer=init(seed), bias_initializer=init(seed + 1),
+        dtype=dtype)
+    self.out = keras.layers.Dense(
+        2 * out_features, kernel_initializer=init(seed + 2),
+        bias_initializer=init(seed + 3), dtype=dtype)
+
+  def call(self, x, label=None):
+    if self.num_classes is not None:
+      x = tf.concat([x, tf.one_hot(label, self.num_classes, dtype=x.dtype)],
+                    axis=-1)
+    shift, raw = tf.split(self.out(tf.tanh(self.hidden(x))), 2, axis=-1)
+    return shift, tf.tanh(raw)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+  keras.utils.set_random_seed(1234)
+  yield
+
+
+def brute_force_log_det(fn, x, event_ndims):
+  """log|det J| of fn at each batch member, from the full Jacobian.
+
+  x: (B,) + event. fn may change the event shape but not the size.
+  """
+  batch = x.shape[0]
+  flat_x = tf.reshape(x, [batch, -1])
+  with tf.GradientTape() as tape:
+    tape.watch(flat_x)
+    y = fn(tf.reshape(flat_x, x.shape))
+    flat_y = tf.reshape(y, [batch, -1])
+  jac = tape.batch_jacobian(flat_y, flat_x)
+  _, log_abs_det = tf.linalg.slogdet(jac)
+  return log_abs_det
+
+
+def max_rel_err(a, b):
+  a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+  return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
+
+
+# Measured figures (log-det and round-trip errors) printed after the run, so a
+# closing note can quote them from `pytest` output.
+_MEASURED = {}
+
+
+def record(name, key, value):
+  row = _MEASURED.setdefault(name, {})
+  row[key] = max(value, row.get(key, 0.0))
+
+
+def pytest_terminal_summary(terminalreporter):
+  if not _MEASURED:
+    return
+  keys = sorted({k for row in _MEASURED.values() for k in row})
+  terminalreporter.section("measured exactness (max over tests)")
+  terminalreporter.write_line("bijector".ljust(24) + "".join(k.rjust(26) for k in keys))
+  for name in sorted(_MEASURED):
+    row = _MEASURED[name]
+    terminalreporter.write_line(
+        name.ljust(24) + "".join(
+            (f"{row[k]:.2e}" if k in row else "-").rjust(26) for k in keys))

@@ -1,0 +1,437 @@
+"""Exactness, shapes, dtypes, execution regimes and errors of every bijector."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from conftest import ConvShiftAndLogScale
+from conftest import DenseShiftAndLogScale
+from conftest import brute_force_log_det
+from conftest import max_rel_err
+from conftest import record
+from tfp_realnvp import bijectors as B
+
+tfb, tfd = tfp.bijectors, tfp.distributions
+
+
+def _checkerboard(dtype, parity=1):
+  return (B.CheckerboardAffineCoupling(parity, ConvShiftAndLogScale(3, dtype=dtype)),
+          (4, 4, 3))
+
+
+def _channel(dtype, parity=0):
+  return (B.ChannelAffineCoupling(parity, ConvShiftAndLogScale(2, dtype=dtype)),
+          (4, 4, 4))
+
+
+def _masked_vector(dtype):
+  return (B.MaskedAffineCoupling(B.alternating_mask(5, 1),
+                                 DenseShiftAndLogScale(5, dtype=dtype)), (5,))
+
+
+def _squeeze(dtype, ordered=False):
+  del dtype
+  return B.Squeeze(ordered=ordered), (4, 6, 2)
+
+
+def _batch_norm(dtype):
+  bn = B.BatchNormalization(dtype=dtype)
+  bn.statistics.build((None, 3))
+  rng = np.random.RandomState(0)
+  bn.statistics.moving_mean.assign(rng.normal(size=3))
+  bn.statistics.moving_variance.assign(rng.uniform(0.2, 3., size=3))
+  return bn, (4, 4, 3)
+
+
+def _logit(dtype):
+  del dtype
+  return B.LogitTransform(alpha=0.05), (3, 4, 2)
+
+
+FACTORIES = {
+    "checkerboard_parity0": lambda d: _checkerboard(d, 0),
+    "checkerboard_parity1": lambda d: _checkerboard(d, 1),
+    "channel_parity0": lambda d: _channel(d, 0),
+    "channel_parity1": lambda d: _channel(d, 1),
+    "masked_vector": _masked_vector,
+    "squeeze": lambda d: _squeeze(d, False),
+    "squeeze_ordered": lambda d: _squeeze(d, True),
+    "batch_norm": _batch_norm,
+    "logit": _logit,
+}
+
+
+def _inputs(name, shape, dtype, seed=0):
+  rng = np.random.RandomState(seed)
+  if name == "logit":
+    return tf.constant(rng.uniform(0.01, 0.99, size=shape), dtype)
+  return tf.constant(rng.normal(size=shape), dtype)
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_log_det_matches_brute_force_jacobian(name):
+  bij, event = FACTORIES[name](tf.float64)
+  ndims = len(event)
+  x = _inputs(name, (3,) + event, tf.float64)
+  fldj = bij.forward_log_det_jacobian(x, event_ndims=ndims)
+  fldj_bf = brute_force_log_det(bij.forward, x, ndims)
+  y = tf.identity(bij.forward(x))
+  ildj = bij.inverse_log_det_jacobian(y, event_ndims=ndims)
+  ildj_bf = brute_force_log_det(bij.inverse, y, ndims)
+  err_f, err_i = max_rel_err(fldj, fldj_bf), max_rel_err(ildj, ildj_bf)
+  record(name, "logdet_rel_err", max(err_f, err_i))
+  record(name, "logdet_abs_err", float(max(np.max(np.abs(fldj - fldj_bf)),
+                                           np.max(np.abs(ildj - ildj_bf)))))
+  assert err_f <= 1e-6, (fldj.numpy(), fldj_bf.numpy())
+  assert err_i <= 1e-6, (ildj.numpy(), ildj_bf.numpy())
+  if name.startswith(("checkerboard", "channel", "masked")):
+    # Not a vacuous check: the coupling is far from volume preserving.
+    assert np.min(np.abs(fldj.numpy())) > 1e-2
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_round_trips_through_identity(name, dtype):
+  bij, event = FACTORIES[name](dtype)
+  x = _inputs(name, (4,) + event, dtype)
+  y = bij.forward(x)
+  # tf.identity breaks TFP's cache, which would otherwise hand back x itself.
+  x_back = bij.inverse(tf.identity(y))
+  y_back = bij.forward(tf.identity(bij.inverse(tf.identity(y))))
+  tol = 1e-5 if dtype == tf.float32 else 1e-12
+  err = max(max_rel_err(x_back, x), max_rel_err(y_back, y))
+  record(name, f"roundtrip_err_{dtype.name}", err)
+  assert err <= tol
+  assert x_back is not x
+  if not name.startswith("squeeze"):
+    assert max_rel_err(y, x) > 1e-3  # the bijector is not the identity
+
+
+@pytest.mark.parametrize("batch_shape", [(), (2,), (2, 3)])
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_batch_shapes(name, batch_shape):
+  bij, event = FACTORIES[name](tf.float32)
+  ndims = len(event)
+  x = _inputs(name, batch_shape + event, tf.float32)
+  y = bij.forward(x)
+  fldj = bij.forward_log_det_jacobian(x, event_ndims=ndims)
+  out_event = tuple(bij.forward_event_shape(event))
+  assert tuple(y.shape) == batch_shape + out_event
+  assert tuple(bij.forward_event_shape(batch_shape + event)) == tuple(y.shape)
+  assert tuple(bij.inverse_event_shape(y.shape)) == tuple(x.shape)
+  assert tuple(bij.forward_event_shape_tensor(batch_shape + event).numpy()) == \
+      tuple(y.shape)
+  assert fldj.shape.is_compatible_with(batch_shape) or fldj.shape.rank == 0
+  # Same numbers as the flat batch: batch dims are only carried along.
+  flat = tf.reshape(x, (-1,) + event)
+  y_flat = bij.forward(flat)
+  fldj_flat = bij.forward_log_det_jacobian(flat, event_ndims=ndims)
+  np.testing.assert_allclose(tf.reshape(y, (-1,) + out_event), y_flat,
+                             rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(
+      tf.reshape(tf.broadcast_to(fldj, batch_shape), [-1]),
+      tf.broadcast_to(fldj_flat, [int(np.prod(batch_shape))]), rtol=1e-5)
+  x_back = bij.inverse(tf.identity(y))
+  assert x_back.shape == x.shape
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_eager_function_and_xla_agree(name):
+  bij, event = FACTORIES[name](tf.float32)
+  ndims = len(event)
+  x = _inputs(name, (3,) + event, tf.float32)
+
+  def both(v):
+    y = bij.forward(v)
+    return y, bij.forward_log_det_jacobian(v, event_ndims=ndims), bij.inverse(
+        tf.identity(y))
+
+  spec = [tf.TensorSpec((None,) + event, tf.float32)]  # unknown batch size
+  graph = tf.function(both, input_signature=spec)
+  xla = tf.function(both, input_signature=spec, jit_compile=True)
+  ref = both(x)
+  for fn in (graph, xla):
+    for a, b in zip(fn(x), ref):
+      np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+  # One trace serves another batch size.
+  graph(_inputs(name, (5,) + event, tf.float32))
+  assert graph.experimental_get_tracing_count() == 1
+
+
+# -- batch normalisation: training statistics --------------------------------
+
+def test_batch_norm_training_uses_batch_moments_and_updates_averages_once():
+  bn = B.BatchNormalization()
+  x = _inputs("bn", (64, 4, 4, 3), tf.float32) * 3. + 2.
+  y = bn.forward(x, training=True)
+  fldj = bn.forward_log_det_jacobian(x, event_ndims=3, training=True)
+  mean = np.mean(x.numpy(), axis=(0, 1, 2))
+  var = np.var(x.numpy(), axis=(0, 1, 2))
+  np.testing.assert_allclose(np.mean(y, axis=(0, 1, 2)), 0., atol=1e-5)
+  np.testing.assert_allclose(np.var(y, axis=(0, 1, 2)), var / (var + 1e-4),
+                             rtol=1e-4)
+  np.testing.assert_allclose(
+      fldj, np.full(64, -0.5 * 16 * np.sum(np.log(var + 1e-4))), rtol=1e-5)
+  # One update of the moving averages (momentum 0.9), not one per log-det.
+  np.testing.assert_allclose(bn.statistics.moving_mean, 0.1 * mean, rtol=1e-5)
+  np.testing.assert_allclose(bn.statistics.moving_variance, 0.9 + 0.1 * var,
+                             rtol=1e-5)
+  # Gradients flow through the batch statistics.
+  with tf.GradientTape() as tape:
+    tape.watch(x)
+    out = tf.reduce_sum(bn.forward(tf.identity(x), training=True)[0, 0, 0])
+  grad = tape.gradient(out, x).numpy()
+  assert np.count_nonzero(grad[1:]) > 0  # other examples matter via the moments
+
+
+def test_batch_norm_inverse_always_uses_moving_averages():
+  bn, _ = _batch_norm(tf.float32)
+  y = _inputs("bn", (8, 4, 4, 3), tf.float32)
+  mean = bn.statistics.moving_mean.numpy()
+  var = bn.statistics.moving_variance.numpy()
+  x = bn.inverse(y, training=True)
+  np.testing.assert_allclose(x, y.numpy() * np.sqrt(var + 1e-4) + mean,
+                             rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_follows_the_keras_training_context():
+  bn = B.BatchNormalization()
+
+  class Model(keras.Model):
+    def __init__(self):
+      super().__init__()
+      self.stats = bn.statistics
+
+    def call(self, x, training=None):
+      return bn.forward(tf.identity(x))
+
+  model = Model()
+  x = _inputs("bn", (32, 2, 2, 3), tf.float32) * 5. + 1.
+  y_train = model(x, training=True)
+  np.testing.assert_allclose(np.mean(y_train, axis=(0, 1, 2)), 0., atol=1e-4)
+  assert np.any(bn.statistics.moving_mean.numpy() != 0.)
+  moving = bn.statistics.moving_mean.numpy().copy()
+  y_eval = model(x, training=False)
+  np.testing.assert_array_equal(bn.statistics.moving_mean, moving)
+  assert max_rel_err(y_eval, y_train) > 1e-2
+  assert len(model.non_trainable_weights) == 2
+
+
+# -- one network evaluation per coupling -------------------------------------
+
+class _Counting(keras.layers.Layer):
+
+  def __init__(self, net):
+    super().__init__()
+    self.net = net
+    self.calls = 0
+
+  def call(self, x):
+    self.calls += 1
+    return self.net(x)
+
+
+def test_each_coupling_runs_its_network_once_per_log_prob_and_sample():
+  nets = [_Counting(ConvShiftAndLogScale(2, seed=i)) for i in range(3)]
+  encoder = tfb.Chain([
+      B.ChannelAffineCoupling(1, nets[2]),
+      B.ChannelAffineCoupling(0, nets[1]),
+      B.CheckerboardAffineCoupling(0, _Counting(ConvShiftAndLogScale(4))),
+  ])
+  nets.append(encoder.bijectors[2].shift_and_log_scale_fn)
+  dist = tfd.TransformedDistribution(
+      tfd.Sample(tfd.Normal(0., 1.), [4, 4, 4]), tfb.Invert(encoder))
+  x = _inputs("c", (2, 4, 4, 4), tf.float32)
+  dist.log_prob(x)  # builds the layers (Keras traces each once symbolically)
+  for n in nets:
+    n.calls = 0
+  lp = dist.log_prob(x)
+  assert [n.calls for n in nets] == [0, 1, 1, 1]  # nets[0] is unused
+  manual = dist.distribution.log_prob(encoder.forward(tf.identity(x))) + \
+      encoder.forward_log_det_jacobian(tf.identity(x), event_ndims=3)
+  np.testing.assert_allclose(lp, manual, rtol=1e-5)
+  for n in nets:
+    n.calls = 0
+  dist.sample(3, seed=1)
+  assert [n.calls for n in nets] == [0, 1, 1, 1]
+
+
+# -- variables visible to TFP, training without Keras ------------------------
+
+def _vector_flow(num_couplings=4, dtype="float32", num_classes=None,
+                 name="coupling"):
+  couplings = [
+      B.MaskedAffineCoupling(
+          B.alternating_mask(2, i % 2),
+          DenseShiftAndLogScale(2, dtype=dtype, seed=10 * i,
+                                num_classes=num_classes), name=name)
+      for i in range(num_couplings)]
+  return tfb.Chain(couplings[::-1])
+
+
+def test_trainable_variables_are_visible_and_a_tape_loop_trains():
+  encoder = _vector_flow()
+  dist = tfd.TransformedDistribution(tfd.Sample(tfd.Normal(0., 1.), [2]),
+                                     tfb.Invert(encoder))
+  assert len(encoder.bijectors[0].trainable_variables) == 0  # not built yet
+  rng = np.random.RandomState(0)
+  data = tf.constant(np.stack([rng.normal(size=512),
+                               0.5 * rng.normal(size=512) ** 2 - 1.], 1),
+                     tf.float32)
+  dist.log_prob(data)  # builds the networks
+  for bij in encoder.bijectors:
+    assert len(bij.trainable_variables) == 4
+  assert len(encoder.trainable_variables) == 16
+  assert len(dist.trainable_variables) == 16
+  assert all(isinstance(v, tf.Variable) for v in dist.trainable_variables)
+
+  opt = keras.optimizers.Adam(1e-2)
+  variables = dist.trainable_variables
+
+  @tf.function
+  def step():
+    with tf.GradientTape() as tape:
+      loss = -tf.reduce_mean(dist.log_prob(data))
+    grads = tape.gradient(loss, variables)
+    opt.apply_gradients(zip(grads, variables))
+    return loss, grads
+
+  first, grads = step()
+  assert all(g is not None for g in grads)
+  for _ in range(150):
+    last, _ = step()
+  assert float(last) < float(first) - 0.3
+
+
+def test_fit_surrogate_posterior_trains_a_flow_surrogate():
+  target = tfd.MultivariateNormalDiag(loc=[1., -2.], scale_diag=[0.5, 2.])
+  encoder = _vector_flow(num_couplings=2)
+  surrogate = tfd.TransformedDistribution(
+      tfd.Sample(tfd.Normal(0., 1.), [2]), tfb.Invert(encoder))
+  surrogate.sample(2, seed=0)  # builds the networks
+  assert len(surrogate.trainable_variables) == 8
+  losses = tfp.vi.fit_surrogate_posterior(
+      target.log_prob, surrogate, optimizer=keras.optimizers.Adam(2e-2),
+      num_steps=300, sample_size=64, seed=(0, 1))
+  assert float(np.mean(losses[-20:])) < float(np.mean(losses[:20])) - 0.5
+  samples = surrogate.sample(4000, seed=(2, 3)).numpy()
+  np.testing.assert_allclose(samples.mean(0), [1., -2.], atol=0.35)
+
+
+# -- conditioning kwargs -----------------------------------------------------
+
+def test_conditioning_kwargs_reach_the_network_through_chain_and_distribution():
+  encoder = _vector_flow(num_couplings=2, num_classes=3, name="cond")
+  dist = tfd.TransformedDistribution(tfd.Sample(tfd.Normal(0., 1.), [2]),
+                                     tfb.Invert(encoder))
+  x = _inputs("c", (4, 2), tf.float32)
+  kwargs = lambda label: {"cond": {"label": tf.constant(label)}}
+  lp0 = dist.log_prob(x, bijector_kwargs=kwargs([0, 0, 0, 0]))
+  lp1 = dist.log_prob(x, bijector_kwargs=kwargs([1, 1, 2, 2]))
+  assert max_rel_err(lp0, lp1) > 1e-3  # the label changes the density
+  z = encoder.forward(x, cond={"label": tf.constant([1, 1, 2, 2])})
+  x_back = encoder.inverse(tf.identity(z), cond={"label": tf.constant([1, 1, 2, 2])})
+  np.testing.assert_allclose(x_back, x, rtol=1e-5, atol=1e-6)
+  s = dist.sample(4, seed=0, bijector_kwargs=kwargs([2, 2, 2, 2]))
+  assert s.shape == (4, 2)
+  # Conditioning tensors with batch shape (2, 2) are flattened with x.
+  x22 = tf.reshape(x, (2, 2, 2))
+  lp22 = dist.log_prob(x22, bijector_kwargs={
+      "cond": {"label": tf.constant([[1, 1], [2, 2]])}})
+  np.testing.assert_allclose(tf.reshape(lp22, [-1]), lp1, rtol=1e-5)
+
+
+# -- clear errors ------------------------------------------------------------
+
+def test_error_wrong_rank():
+  coupling, _ = _checkerboard(tf.float32)
+  with pytest.raises(ValueError, match="rank >= 3"):
+    coupling.forward(tf.zeros((4, 3)))
+  with pytest.raises(ValueError, match=r"\(\.\.\., H, W, C\)"):
+    B.Squeeze().forward(tf.zeros((4, 4)))
+
+
+def test_error_odd_spatial_size():
+  with pytest.raises(ValueError, match="even height and width; got 5 x 4"):
+    B.Squeeze().forward(tf.zeros((2, 5, 4, 1)))
+  with pytest.raises(ValueError, match="even height and width"):
+    B.Squeeze().forward_event_shape((3, 4, 1))
+  squeeze = B.Squeeze(validate_args=True)
+  fn = tf.function(squeeze.forward,
+                   input_signature=[tf.TensorSpec([None, None, None, 1])])
+  with pytest.raises(tf.errors.InvalidArgumentError, match="even height"):
+    fn(tf.zeros((2, 3, 4, 1)))
+
+
+def test_error_odd_channel_count():
+  coupling = B.ChannelAffineCoupling(0, ConvShiftAndLogScale(1))
+  with pytest.raises(ValueError, match="even number of channels; got 3"):
+    coupling.forward(tf.zeros((2, 4, 4, 3)))
+
+
+def test_error_network_returns_wrong_shape():
+  coupling = B.CheckerboardAffineCoupling(0, ConvShiftAndLogScale(2))
+  with pytest.raises(ValueError, match=r"shift of shape \(2, 4, 4, 2\); "
+                     r"expected \(batch,\) \+ \(4, 4, 3\)"):
+    coupling.forward(tf.zeros((2, 4, 4, 3)))
+  bad = B.ChannelAffineCoupling(0, lambda x: x)
+  with pytest.raises(TypeError, match=r"must return a pair \(shift, log_scale\)"):
+    bad.forward(tf.zeros((2, 4, 4, 2)))
+
+
+def test_error_logit_input_outside_unit_interval():
+  logit = B.LogitTransform(validate_args=True)
+  with pytest.raises(tf.errors.InvalidArgumentError, match=r"lie in \[0, 1\]"):
+    logit.forward(tf.constant([0.5, 1.5]))
+  with pytest.raises(ValueError, match=r"alpha must be in \[0, 0.5\)"):
+    B.LogitTransform(alpha=0.5)
+
+
+def test_error_masked_coupling_bad_mask_and_shape():
+  with pytest.raises(ValueError, match="0s and 1s"):
+    B.MaskedAffineCoupling([0, 2], DenseShiftAndLogScale(2))
+  coupling = B.MaskedAffineCoupling([0, 1, 1], DenseShiftAndLogScale(3))
+  with pytest.raises(ValueError, match="does not match the mask's shape"):
+    coupling.forward(tf.zeros((2, 4)))
+
+
+def test_error_batch_norm_dtype_mismatch():
+  bn = B.BatchNormalization(dtype=tf.float32)
+  with pytest.raises(ValueError, match="requested dtype float32 for Tensor "
+                     "with dtype float64"):
+    bn.forward(tf.zeros((2, 3), tf.float64))
+
+
+# -- reference orderings of the squeeze --------------------------------------
+
+def test_squeeze_orderings_match_the_reference():
+  h, w, c = 4, 4, 3
+  x = np.arange(h * w * c, dtype=np.float32).reshape(1, h, w, c)
+  plain = B.Squeeze(ordered=False).forward(x).numpy()
+  ordered = B.Squeeze(ordered=True).forward(x).numpy()
+  slot = {(0, 0): 0, (1, 1): 1, (0, 1): 2, (1, 0): 3}
+  for i in range(h // 2):
+    for j in range(w // 2):
+      for ch in range(c):
+        for dh in (0, 1):
+          for dw in (0, 1):
+            v = x[0, 2 * i + dh, 2 * j + dw, ch]
+            assert plain[0, i, j, 4 * ch + 2 * dh + dw] == v
+            assert ordered[0, i, j, slot[(dh, dw)] * c + ch] == v
+  # The ordered squeeze's first half is one colour of the checkerboard.
+  kept = B.Squeeze(ordered=True).inverse(
+      np.concatenate([ordered[..., :2 * c], np.zeros_like(ordered[..., 2 * c:])],
+                     -1)).numpy()
+  board = B.checkerboard_mask(h, w, parity=1).numpy()
+  np.testing.assert_array_equal(kept, x * board)
+
+
+def test_checkerboard_coupling_keeps_masked_entries_exactly():
+  coupling, _ = _checkerboard(tf.float32, parity=0)
+  x = _inputs("c", (2, 4, 4, 3), tf.float32)
+  y = coupling.forward(x).numpy()
+  kept = B.checkerboard_mask(4, 4, 0).numpy()[..., 0] == 1
+  np.testing.assert_array_equal(y[:, kept], x.numpy()[:, kept])
+  assert np.all(y[:, ~kept] != x.numpy()[:, ~kept])
