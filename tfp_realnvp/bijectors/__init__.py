@@ -10,6 +10,7 @@ from tfp_realnvp.bijectors.coupling import AffineCoupling
 from tfp_realnvp.bijectors.coupling import ChannelAffineCoupling
 from tfp_realnvp.bijectors.coupling import CheckerboardAffineCoupling
 from tfp_realnvp.bijectors.coupling import MaskedAffineCoupling
+from tfp_realnvp.bijectors.factor_out import FactorOut
 from tfp_realnvp.bijectors.logit import LogitTransform
 from tfp_realnvp.bijectors.masks import alternating_mask
 from tfp_realnvp.bijectors.masks import channel_halves
@@ -22,6 +23,7 @@ __all__ = [
     "BatchStatistics",
     "ChannelAffineCoupling",
     "CheckerboardAffineCoupling",
+    "FactorOut",
     "LogitTransform",
     "MaskedAffineCoupling",
     "Squeeze",

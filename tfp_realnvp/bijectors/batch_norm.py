@@ -30,9 +30,9 @@ with the statistics of that input, a plain per-channel affine bijection.
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import cache_util
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
 
 tfb = tfp.bijectors
@@ -80,7 +80,8 @@ class BatchStatistics(keras.layers.Layer):
     return {**super().get_config(), "momentum": self.momentum}
 
 
-class BatchNormalization(keras_tracking.KerasWeightsTracking, tfb.Bijector):
+class BatchNormalization(greedy.GreedyLogDet,
+                         keras_tracking.KerasWeightsTracking, tfb.Bijector):
   """Batch normalization as a bijector, see the module docstring.
 
   Args:
@@ -95,9 +96,6 @@ class BatchNormalization(keras_tracking.KerasWeightsTracking, tfb.Bijector):
   statistics, `False` for moving averages, `None` (default) to follow the
   Keras call context.
   """
-
-  _cache = cache_util.BijectorCacheWithGreedyAttrs(
-      forward_name="_augmented_forward", inverse_name="_augmented_inverse")
 
   def __init__(self, momentum=0.9, epsilon=1e-4, dtype=tf.float32,
                validate_args=False, name="batch_normalization"):
@@ -148,21 +146,3 @@ class BatchNormalization(keras_tracking.KerasWeightsTracking, tfb.Bijector):
     x = y * tf.sqrt(variance + self._epsilon) + mean
     fldj = self._log_scale(variance, y)
     return x, {"fldj": fldj, "ildj": -fldj}
-
-  def _forward(self, x, training=None):
-    return self._augmented_forward(x, training)[0]
-
-  def _inverse(self, y, training=None):
-    return self._augmented_inverse(y, training)[0]
-
-  def _forward_log_det_jacobian(self, x, training=None):
-    attrs = self._cache.forward_attributes(x, training=training)
-    if "fldj" not in attrs:
-      attrs.update(self._augmented_forward(x, training)[1])
-    return attrs["fldj"]
-
-  def _inverse_log_det_jacobian(self, y, training=None):
-    attrs = self._cache.inverse_attributes(y, training=training)
-    if "ildj" not in attrs:
-      attrs.update(self._augmented_inverse(y, training)[1])
-    return attrs["ildj"]

@@ -32,9 +32,9 @@ Network contract, `shift_and_log_scale_fn(conditioner_input, **kwargs)`:
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import cache_util
 from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
 from tfp_realnvp.bijectors import masks
 
@@ -74,7 +74,8 @@ def _unflatten_batch(t, batch_shape, batch_rank):
   return tf.reshape(t, ps.concat([batch_shape, ps.shape(t)[1:]], axis=0))
 
 
-class AffineCoupling(keras_tracking.KerasWeightsTracking, tfb.Bijector):
+class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
+                     tfb.Bijector):
   """Base class of the affine couplings: the equation, the caching, the call.
 
   Subclasses say which entries are kept and how the network sees them by
@@ -82,9 +83,6 @@ class AffineCoupling(keras_tracking.KerasWeightsTracking, tfb.Bijector):
   (the transformed part of `x` and its parameters) and `_merge(x, y_t)` (put
   the transformed part back next to the kept entries of `x`).
   """
-
-  _cache = cache_util.BijectorCacheWithGreedyAttrs(
-      forward_name="_augmented_forward", inverse_name="_augmented_inverse")
 
   def __init__(self, shift_and_log_scale_fn, event_ndims, validate_args,
                parameters, name):
@@ -120,24 +118,6 @@ class AffineCoupling(keras_tracking.KerasWeightsTracking, tfb.Bijector):
     x = self._merge(y, affine_inverse(y_t, shift, log_scale))
     ildj = -self._sum_event(log_scale)
     return x, {"ildj": ildj, "fldj": -ildj}
-
-  def _forward(self, x, **kwargs):
-    return self._augmented_forward(x, **kwargs)[0]
-
-  def _inverse(self, y, **kwargs):
-    return self._augmented_inverse(y, **kwargs)[0]
-
-  def _forward_log_det_jacobian(self, x, **kwargs):
-    attrs = self._cache.forward_attributes(x, **kwargs)
-    if "fldj" not in attrs:  # fldj asked for before (or without) forward(x)
-      attrs.update(self._augmented_forward(x, **kwargs)[1])
-    return attrs["fldj"]
-
-  def _inverse_log_det_jacobian(self, y, **kwargs):
-    attrs = self._cache.inverse_attributes(y, **kwargs)
-    if "ildj" not in attrs:
-      attrs.update(self._augmented_inverse(y, **kwargs)[1])
-    return attrs["ildj"]
 
   # -- helpers for subclasses ---------------------------------------------
 

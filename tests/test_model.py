@@ -1,0 +1,177 @@
+"""The multi-scale model: exactness, sampling, training on real data, errors."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from conftest import brute_force_log_det
+from conftest import max_rel_err
+from tfp_realnvp import RealNVP
+from tfp_realnvp import architecture
+from tfp_realnvp import data
+from tfp_realnvp import training
+
+tfd = tfp.distributions
+
+TINY = dict(image_shape=(4, 4, 1), num_scales=2, num_res_blocks=1,
+            num_filters=4)
+
+
+def _encoder(model):
+  return model.bijector.bijector  # data -> latent chain
+
+
+def _set_batch_norms_to_identity(model):
+  for stats in model.batch_norm_statistics:
+    stats.moving_mean.assign(tf.zeros_like(stats.moving_mean))
+    stats.moving_variance.assign(tf.fill(stats.moving_variance.shape, 1. - 1e-4))
+
+
+def _perturb(model, seed=0):
+  rng = np.random.RandomState(seed)
+  for w in model.trainable_weights:
+    w.assign(w.numpy() + rng.normal(scale=0.3, size=w.shape))
+  for stats in model.batch_norm_statistics:
+    c = stats.moving_mean.shape
+    stats.moving_mean.assign(rng.normal(scale=0.5, size=c))
+    stats.moving_variance.assign(rng.uniform(0.5, 2., size=c))
+
+
+def test_identity_initialised_model_is_normal_in_logit_space():
+  model = RealNVP(**TINY)
+  _set_batch_norms_to_identity(model)
+  x = tf.random.uniform((5, 4, 4, 1), 0.01, 0.99, seed=1)
+  p = 0.05 + 0.9 * x
+  logits = tf.math.log(p) - tf.math.log(1. - p)
+  logit_log_det = tf.reduce_sum(tf.math.log(0.9 / (p * (1. - p))), [1, 2, 3])
+  expected = tf.reduce_sum(tfd.Normal(0., 1.).log_prob(logits), [1, 2, 3]) + \
+      logit_log_det
+  np.testing.assert_allclose(model.log_prob(x), expected, rtol=1e-5)
+  np.testing.assert_allclose(model.distribution.log_prob(x), expected, rtol=1e-5)
+
+
+def test_whole_model_log_det_matches_brute_force_jacobian_float64():
+  model = RealNVP(**TINY, dtype="float64")
+  assert model.flow_dtype == tf.float64
+  _perturb(model)
+  encoder = _encoder(model)
+  x = tf.constant(np.random.RandomState(0).uniform(0.05, 0.95, (3, 4, 4, 1)))
+  z = encoder.forward(x)
+  assert z.shape == x.shape  # the latent has the data's shape
+  fldj = encoder.forward_log_det_jacobian(x, event_ndims=3)
+  brute = brute_force_log_det(encoder.forward, x, 3)
+  assert max_rel_err(fldj, brute) <= 1e-6
+  # ... and the distribution's log_prob is the change of variables.
+  lp = model.distribution.log_prob(tf.identity(x))
+  base = tf.reduce_sum(tfd.Normal(np.float64(0), 1.).log_prob(z), [1, 2, 3])
+  np.testing.assert_allclose(lp, base + brute, rtol=1e-9)
+
+
+def test_three_scale_model_round_trips_and_has_exact_log_det():
+  model = RealNVP(image_shape=(8, 8, 2), num_scales=3, num_res_blocks=1,
+                  num_filters=4, dtype="float64")
+  _perturb(model, seed=1)
+  encoder = _encoder(model)
+  x = tf.constant(np.random.RandomState(2).uniform(0.05, 0.95, (2, 8, 8, 2)))
+  brute = brute_force_log_det(encoder.forward, x, 3)
+  assert max_rel_err(encoder.forward_log_det_jacobian(x, event_ndims=3),
+                     brute) <= 1e-6
+  z = encoder.forward(x)
+  np.testing.assert_allclose(encoder.inverse(tf.identity(z)), x, rtol=1e-10)
+
+
+def test_sample_log_prob_finite_and_latent_round_trip():
+  model = RealNVP(**TINY)
+  _perturb(model)
+  samples = model.sample(16, seed=3)
+  assert samples.shape == (16, 4, 4, 1)
+  assert np.all((samples.numpy() >= 0.) & (samples.numpy() <= 1.))
+  assert np.all(np.isfinite(model.log_prob(samples)))
+  z = model.sample_latent(8, seed=4)
+  z_back = model.encode(tf.identity(model.decode(z)))
+  np.testing.assert_allclose(z_back, z, rtol=1e-4, atol=1e-4)
+  # Temperature scales the latent.
+  np.testing.assert_allclose(model.sample_latent(8, 0.5, seed=4), 0.5 * z)
+
+
+def test_bits_per_dim_formula_and_pixel_range_errors():
+  model = RealNVP(**TINY, num_levels=17)
+  pixels = np.random.RandomState(0).randint(0, 17, (6, 4, 4, 1))
+  bpd = model.bits_per_dim(pixels, seed=5)
+  noise = tf.random.stateless_uniform(pixels.shape, [5, 1])
+  lp = model.log_prob((pixels + noise) / 17.)
+  np.testing.assert_allclose(bpd, -lp / (16 * math.log(2.)) + math.log2(17.),
+                             rtol=1e-5)
+  with pytest.raises(ValueError, match=r"pixels must be integers in \[0, 16\]"):
+    model.bits_per_dim(pixels + 1)
+  with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(4, 4, 1\)"):
+    model.bits_per_dim(np.zeros((2, 8, 8, 1), np.int32))
+
+
+def test_l2_penalty_covers_gains_and_checkerboard_scales_only():
+  model = RealNVP(**TINY)
+  names = {w.name for w in model.trainable_weights}
+  assert {"magnitude", "rescaling_scale", "scale", "kernel"} <= names
+  expected = sum(float(tf.reduce_sum(tf.square(w))) for w in
+                 model.trainable_weights
+                 if w.name in ("magnitude", "rescaling_scale"))
+  np.testing.assert_allclose(model.l2_penalty(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(image_shape=(12, 12, 3), num_scales=4),
+     r"12x12 cannot be squeezed 3 times \(num_scales=4\).*2\*\*\(num_scales-1\) = 8"),
+    (dict(image_shape=(8, 8, 1), num_scales=0), "num_scales must be >= 1; got 0"),
+    (dict(image_shape=(8, 8), num_scales=2), r"image_shape must be \(height, width, channels\)"),
+    (dict(image_shape=(8, 8, 0), num_scales=2), "positive sizes; got \\(8, 8, 0\\)"),
+])
+def test_invalid_configurations_fail_at_construction(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    RealNVP(**kwargs)
+
+
+def test_presets_build_with_expected_shapes():
+  from tfp_realnvp import presets
+  with pytest.raises(ValueError, match="Unknown preset 'cifar'"):
+    presets.preset("cifar")
+  shapes = architecture.scale_shapes((32, 32, 3), 4)
+  assert shapes == [(32, 32, 3), (16, 16, 6), (8, 8, 12), (4, 4, 24)]
+  assert architecture.scale_shapes((64, 64, 3), 5)[-1] == (4, 4, 48)
+
+
+def test_class_conditional_model():
+  model = RealNVP(**TINY, num_classes=3)
+  _perturb(model)
+  x = tf.random.uniform((4, 4, 4, 1), 0.05, 0.95, seed=2)
+  lp0 = model.log_prob(x, label=[0, 0, 0, 0])
+  lp2 = model.log_prob(x, label=[2, 2, 2, 2])
+  assert max_rel_err(lp0, lp2) > 1e-3
+  assert model.sample(3, label=1, seed=0).shape == (3, 4, 4, 1)
+  with pytest.raises(ValueError, match="class-conditional"):
+    model.log_prob(x)
+
+
+def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
+  keras.utils.set_random_seed(0)
+  train_x, _ = data.load_digits("train")
+  test_x, _ = data.load_digits("test")
+  model = RealNVP.from_preset("digits", num_res_blocks=1, num_filters=8)
+  before_weights = {id(w): w.numpy().copy() for w in model.trainable_weights}
+  before = training.evaluate_bits_per_dim(model, test_x, num_draws=2)
+  model.compile()
+  history = model.fit(training.image_dataset(train_x, batch_size=64,
+                                             shuffle=True),
+                      epochs=6, verbose=0)
+  after = training.evaluate_bits_per_dim(model, test_x, num_draws=2)
+  assert "bits_per_dim" in history.history
+  assert after < before - 0.8, (before, after)
+  for net in model.coupling_networks:
+    changed = [not np.allclose(before_weights[id(w)], w.numpy())
+               for w in net.trainable_weights]
+    assert all(changed), net.name
+  for stats in model.batch_norm_statistics:  # moving averages were updated
+    assert np.any(stats.moving_mean.numpy() != 0.)

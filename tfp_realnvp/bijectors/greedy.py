@@ -1,0 +1,37 @@
+"""One evaluation per direction: the value and its log-det computed together.
+
+TFP's default bijector cache stores outputs, not log-dets, so a
+`TransformedDistribution.log_prob` runs a coupling's network once in
+`inverse` and again in `inverse_log_det_jacobian`. Bijectors that mix in
+`GreedyLogDet` implement `_augmented_forward(x, **kw) -> (y, {"fldj", "ildj"})`
+and `_augmented_inverse(y, **kw) -> (x, {...})`; TFP's
+`BijectorCacheWithGreedyAttrs` (the pattern of `tfb.FFJORD`) stores the
+log-dets next to the output, and the log-det methods read them back.
+"""
+
+from tensorflow_probability.python.internal import cache_util
+
+
+class GreedyLogDet:
+  """Mixin for `tfb.Bijector` subclasses; see module docstring."""
+
+  _cache = cache_util.BijectorCacheWithGreedyAttrs(
+      forward_name="_augmented_forward", inverse_name="_augmented_inverse")
+
+  def _forward(self, x, **kwargs):
+    return self._augmented_forward(x, **kwargs)[0]
+
+  def _inverse(self, y, **kwargs):
+    return self._augmented_inverse(y, **kwargs)[0]
+
+  def _forward_log_det_jacobian(self, x, **kwargs):
+    attrs = self._cache.forward_attributes(x, **kwargs)
+    if "fldj" not in attrs:  # asked for before (or without) forward(x)
+      attrs.update(self._augmented_forward(x, **kwargs)[1])
+    return attrs["fldj"]
+
+  def _inverse_log_det_jacobian(self, y, **kwargs):
+    attrs = self._cache.inverse_attributes(y, **kwargs)
+    if "ildj" not in attrs:
+      attrs.update(self._augmented_inverse(y, **kwargs)[1])
+    return attrs["ildj"]

@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m tfp_realnvp.examples.<name>`."""

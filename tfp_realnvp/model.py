@@ -1,0 +1,161 @@
+"""The multi-scale Real NVP image model (Dinh et al. 2017) as a Keras 3 model.
+
+`RealNVP(image_shape, ...)` is a density on [0, 1]^(H x W x C):
+
+    model.bijector      latent (H, W, C) -> data in [0, 1]: tfb.Invert of
+                        Chain([multi-scale flow, LogitTransform(alpha)])
+    model.distribution  TransformedDistribution(Normal(0, 1)^(H W C), bijector)
+
+`call(pixels)` (and so `fit`, `evaluate`, `predict`) takes integer pixels in
+{0, ..., num_levels - 1}, dequantizes them with fresh uniform noise and
+returns bits/dim per image (`bits.py`); a class-conditional model takes
+`{"x": pixels, "label": labels}`.
+"""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfp_realnvp import architecture
+from tfp_realnvp import bits
+from tfp_realnvp import bijectors as rnvp_bijectors
+from tfp_realnvp import flow_model
+from tfp_realnvp import networks
+from tfp_realnvp import presets
+
+tfb = flow_model.tfb
+
+
+@keras.saving.register_keras_serializable("tfp_realnvp")
+class RealNVP(flow_model.FlowModel):
+  """Multi-scale Real NVP for images; see the module docstring.
+
+  Args:
+    image_shape: (H, W, C).
+    num_scales: scales of the multi-scale architecture (`architecture.py`).
+    num_res_blocks: residual blocks per coupling network.
+    num_filters: feature maps of the first scale's checkerboard networks.
+    num_levels: pixel values, 256 for 8-bit images.
+    alpha: the logit transform's alpha (0.05).
+    num_classes: if set, a class-conditional model.
+    l2_coeff: L2 penalty on weight-norm gains and checkerboard tanh scales.
+    **kwargs: `keras.Model` arguments (`name`, `dtype`).
+  """
+
+  metric_name = "bits_per_dim"
+
+  def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
+               num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
+               l2_coeff=5e-5, **kwargs):
+    super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
+    image_shape = tuple(int(d) for d in image_shape)
+    architecture.validate(image_shape, num_scales)
+    self.image_shape = image_shape
+    self.num_scales = int(num_scales)
+    self.num_res_blocks = int(num_res_blocks)
+    self.num_filters = int(num_filters)
+    self.num_levels = int(num_levels)
+    self.alpha = float(alpha)
+    if self.num_levels < 2:
+      raise ValueError(f"num_levels must be >= 2; got {num_levels}.")
+
+    nets, batch_norms = [], []
+
+    def make_network(kind, scale, channels):
+      checkerboard = kind == "checkerboard"
+      net = networks.CouplingResNet(
+          channels, self.num_filters * 2 ** scale * (1 if checkerboard else 2),
+          self.num_res_blocks, mask_channel=checkerboard,
+          num_classes=self.num_classes,
+          scale_name="rescaling_scale" if checkerboard else "scale",
+          dtype=self.dtype_policy, name=f"{kind}_net_{len(nets)}")
+      nets.append(net)
+      return net
+
+    def make_batch_norm():
+      bn = rnvp_bijectors.BatchNormalization(
+          dtype=self.flow_dtype, name=f"batch_norm_{len(batch_norms)}")
+      batch_norms.append(bn)
+      return bn
+
+    encoder = tfb.Chain([
+        architecture.multiscale_encoder(image_shape, self.num_scales,
+                                        make_network, make_batch_norm,
+                                        coupling_name=flow_model.COUPLING_NAME),
+        rnvp_bijectors.LogitTransform(self.alpha),
+    ], name="encoder")
+    self._set_flow(encoder, image_shape, nets, batch_norms)
+    self._noise_seed = keras.random.SeedGenerator(0)
+    self._build_flow()
+
+  @classmethod
+  def from_preset(cls, name, **overrides):
+    """A model with the architecture of `presets.PRESETS[name]`."""
+    return cls(**presets.preset(name, **overrides))
+
+  @property
+  def loss_units_per_nat(self):
+    return 1. / (self.num_dims * math.log(2.))  # the loss is in bits/dim
+
+  @property
+  def num_dims(self):
+    return int(np.prod(self.image_shape))
+
+  def _build_flow(self):
+    """Creates every weight now, so the model is complete after construction."""
+    pixels = tf.zeros((1,) + self.image_shape, tf.int32)
+    inputs = pixels if self.num_classes is None else {
+        "x": pixels, "label": tf.zeros((1,), tf.int32)}
+    self(inputs, training=False)
+
+  # -- bits/dim -------------------------------------------------------------
+
+  def call(self, inputs, training=None):
+    """bits/dim of integer pixels, with fresh dequantization noise."""
+    pixels, label = self._split_inputs(inputs)
+    noise = keras.random.uniform(tf.shape(pixels), dtype=self.flow_dtype,
+                                 seed=self._noise_seed)
+    return self._bits_per_dim(pixels, label, noise)
+
+  def _bits_per_dim(self, pixels, label, noise):
+    y = bits.dequantize(pixels, self.num_levels, noise)  # in [0, 1]
+    return bits.bits_per_dim(self.log_prob(y, label), self.num_dims,
+                             self.num_levels)
+
+  def bits_per_dim(self, pixels, label=None, seed=None):
+    """bits/dim per image of integer `pixels` (batch + image_shape).
+
+    Dequantizes with uniform noise (stateless if `seed` is given) and uses
+    the moving batch-norm averages. Checks the pixels' range when eager.
+    """
+    pixels = tf.convert_to_tensor(pixels)
+    if tf.executing_eagerly():
+      values = pixels.numpy()
+      if values.min() < 0 or values.max() > self.num_levels - 1:
+        raise ValueError(
+            f"pixels must be integers in [0, {self.num_levels - 1}] for "
+            f"num_levels={self.num_levels}; got values in "
+            f"[{values.min()}, {values.max()}].")
+      if tuple(values.shape[-3:]) != self.image_shape:
+        raise ValueError(f"pixels must have shape (batch,) + "
+                         f"{self.image_shape}; got {values.shape}.")
+    if seed is None:
+      noise = tf.random.uniform(tf.shape(pixels), dtype=self.flow_dtype)
+    else:
+      noise = tf.random.stateless_uniform(tf.shape(pixels), [int(seed), 1],
+                                          dtype=self.flow_dtype)
+    return self._bits_per_dim(pixels, label, noise)
+
+  def sample(self, n, temperature=1.0, seed=None, label=None):
+    """`n` images in [0, 1], shape (n,) + image_shape."""
+    images = super().sample(n, temperature, seed, label)
+    return tf.clip_by_value(images, 0., 1.)
+
+  def get_config(self):
+    return {**super().get_config(), "image_shape": self.image_shape,
+            "num_scales": self.num_scales,
+            "num_res_blocks": self.num_res_blocks,
+            "num_filters": self.num_filters, "num_levels": self.num_levels,
+            "alpha": self.alpha}

@@ -1,0 +1,216 @@
+"""The s/t networks of Real NVP (paper section 4.1; reference `resnet`, `conv_layer`).
+
+`CouplingResNet` is the network of one image coupling; it returns
+`(shift, log_scale)` as the couplings of `tfp_realnvp.bijectors` expect:
+
+    input (N, H, W, C_in)  [checkerboard: C masked channels + 1 mask channel]
+      -> BN (no gamma), [h, -h] (x2 and mask channel for checkerboard), ReLU
+      -> 3x3 weight-normalised conv to `num_filters`
+      -> `num_res_blocks` pre-activation residual blocks, each
+             h = h + conv3x3(ReLU(BN(conv3x3(ReLU(BN(h))))))
+         with a 1x1 skip projection of every block output summed into `out`
+      -> BN, ReLU, 1x1 conv to 2 * C_out
+      -> shift = first C_out channels,
+         log_scale = scale * tanh(last C_out channels), `scale` one learned
+         scalar per coupling.
+
+Weight normalisation (Salimans & Kingma 2016) as in the reference: kernel
+`v ~ U[-sigma, sigma]`, `sigma = sqrt(2 / fan_in_channels)`, normalised per
+output filter; learned per-filter gains named `magnitude` (the L2 penalty
+targets them and the checkerboard couplings' `rescaling_scale`).
+
+Initialisation: the output conv's gains start at zero, so every coupling
+starts as the identity (shift = 0, log_scale = 0) and the flow is the
+identity up to its batch norms. The reference instead zeroes the tanh scale of
+checkerboard couplings, which leaves the shift random and, combined with a
+zero output layer, would leave the scale with no gradient; here the tanh
+scale starts at 1.
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+
+__all__ = ["WeightNormConv2D", "CouplingResNet", "CouplingMLP"]
+
+
+class WeightNormConv2D(keras.layers.Layer):
+  """2-D convolution with a weight-normalised kernel, 'same' padding.
+
+  Args:
+    filters: output channels.
+    kernel_size: int.
+    use_bias: add a bias (initialised to 0).
+    use_gain: multiply each unit-norm filter by a learned `magnitude`;
+      without it, the filters have unit norm.
+    zero_gain: start the gains at 0 (the layer outputs its bias).
+  """
+
+  def __init__(self, filters, kernel_size, use_bias=True, use_gain=True,
+               zero_gain=False, **kwargs):
+    super().__init__(**kwargs)
+    self.filters = int(filters)
+    self.kernel_size = int(kernel_size)
+    self.use_bias = use_bias
+    self.use_gain = use_gain
+    self.zero_gain = zero_gain
+
+  def build(self, input_shape):
+    fan_in = int(input_shape[-1])
+    k = self.kernel_size
+    sigma = math.sqrt(2. / fan_in)
+    self.kernel = self.add_weight(
+        name="kernel", shape=(k, k, fan_in, self.filters),
+        initializer=keras.initializers.RandomUniform(-sigma, sigma))
+    if self.use_gain:
+      init = 0. if self.zero_gain else sigma * math.sqrt(fan_in * k * k / 12.)
+      self.magnitude = self.add_weight(
+          name="magnitude", shape=(self.filters,),
+          initializer=keras.initializers.Constant(init))
+    if self.use_bias:
+      self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                  initializer="zeros")
+
+  def call(self, x):
+    v = tf.convert_to_tensor(self.kernel)
+    w = v * tf.math.rsqrt(tf.reduce_sum(tf.square(v), axis=[0, 1, 2]) + 1e-12)
+    if self.use_gain:
+      w = w * self.magnitude
+    y = tf.nn.conv2d(x, w, strides=1, padding="SAME")
+    if self.use_bias:
+      y = y + self.bias
+    return y
+
+  def get_config(self):
+    return {**super().get_config(), "filters": self.filters,
+            "kernel_size": self.kernel_size, "use_bias": self.use_bias,
+            "use_gain": self.use_gain, "zero_gain": self.zero_gain}
+
+
+def _batch_norm(dtype):
+  # The reference's in-network batch norm: no gamma, eps 1e-4, momentum 0.9.
+  return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4,
+                                         scale=False, dtype=dtype)
+
+
+class CouplingResNet(keras.layers.Layer):
+  """The reference ResNet as a `shift_and_log_scale_fn`, see module docstring.
+
+  Args:
+    out_channels: C_out, channels of shift and of log_scale.
+    num_filters: feature maps of the hidden layers.
+    num_res_blocks: residual blocks.
+    mask_channel: the input's last channel is the checkerboard mask (the
+      checkerboard coupling's input); it is passed to the first conv as is,
+      and the masked image is scaled by 2 after its batch norm.
+    num_classes: if set, `call` takes `label` (int, shape (N,)) and the
+      network sees its one-hot encoding as extra input channels.
+    scale_name: name of the tanh scale weight (`rescaling_scale` is
+      L2-regularised, as in the reference's checkerboard couplings).
+  """
+
+  def __init__(self, out_channels, num_filters, num_res_blocks,
+               mask_channel=False, num_classes=None, scale_name="scale",
+               **kwargs):
+    super().__init__(**kwargs)
+    self.out_channels = int(out_channels)
+    self.num_filters = int(num_filters)
+    self.num_res_blocks = int(num_res_blocks)
+    self.mask_channel = bool(mask_channel)
+    self.num_classes = num_classes
+    self.scale_name = scale_name
+    dtype = self.dtype_policy
+    conv = lambda f, k, **kw: WeightNormConv2D(f, k, dtype=dtype, **kw)
+    self.bn_in = _batch_norm(dtype)
+    self.conv_in = conv(num_filters, 3, use_gain=False)
+    self.skip_in = conv(num_filters, 1)
+    self.blocks = [
+        [_batch_norm(dtype), conv(num_filters, 3, use_bias=False, use_gain=False),
+         _batch_norm(dtype), conv(num_filters, 3)]
+        for _ in range(num_res_blocks)]
+    self.skips = [conv(num_filters, 1) for _ in range(num_res_blocks)]
+    self.bn_out = _batch_norm(dtype)
+    self.conv_out = conv(2 * out_channels, 1, zero_gain=True)
+
+  def build(self, input_shape):
+    self.scale = self.add_weight(name=self.scale_name, shape=(),
+                                 initializer="ones")
+
+  def call(self, x, label=None):
+    if self.mask_channel:
+      x, mask = x[..., :-1], x[..., -1:]
+      h = 2. * self.bn_in(x)
+      parts = [h, -h, mask]          # ReLU(mask) = mask
+    else:
+      h = self.bn_in(x)
+      parts = [h, -h]
+    if self.num_classes:
+      if label is None:
+        raise ValueError(f"{self.name}: this network is class-conditional "
+                         f"({self.num_classes} classes); pass `label`.")
+      onehot = tf.one_hot(tf.cast(label, tf.int32), self.num_classes,
+                          dtype=h.dtype)[:, tf.newaxis, tf.newaxis, :]
+      parts.append(tf.broadcast_to(
+          onehot, tf.concat([tf.shape(h)[:-1], [self.num_classes]], 0)))
+    h = self.conv_in(tf.nn.relu(tf.concat(parts, axis=-1)))  # (N, H, W, F)
+    out = self.skip_in(h)
+    for (bn1, conv1, bn2, conv2), skip in zip(self.blocks, self.skips):
+      h = h + conv2(tf.nn.relu(bn2(conv1(tf.nn.relu(bn1(h))))))
+      out = out + skip(h)
+    out = self.conv_out(tf.nn.relu(self.bn_out(out)))     # (N, H, W, 2 C_out)
+    shift, raw = tf.split(out, 2, axis=-1)
+    return shift, self.scale * tf.tanh(raw)
+
+  def get_config(self):
+    return {**super().get_config(), "out_channels": self.out_channels,
+            "num_filters": self.num_filters,
+            "num_res_blocks": self.num_res_blocks,
+            "mask_channel": self.mask_channel, "num_classes": self.num_classes,
+            "scale_name": self.scale_name}
+
+
+class CouplingMLP(keras.layers.Layer):
+  """A fully connected `shift_and_log_scale_fn` for vector couplings.
+
+  (N, D) -> ReLU MLP -> (shift, scale * tanh(raw)), each (N, D); the last
+  layer starts at zero, so the coupling starts as the identity.
+
+  Args:
+    out_features: D.
+    hidden_units: width of each hidden layer.
+    num_hidden_layers: number of hidden layers.
+    num_classes: if set, `call` takes `label` and sees its one-hot encoding.
+  """
+
+  def __init__(self, out_features, hidden_units=64, num_hidden_layers=2,
+               num_classes=None, **kwargs):
+    super().__init__(**kwargs)
+    self.out_features = int(out_features)
+    self.hidden_units = int(hidden_units)
+    self.num_hidden_layers = int(num_hidden_layers)
+    self.num_classes = num_classes
+    dtype = self.dtype_policy
+    self.hidden = [keras.layers.Dense(hidden_units, activation="relu",
+                                      dtype=dtype)
+                   for _ in range(num_hidden_layers)]
+    self.out = keras.layers.Dense(2 * out_features, kernel_initializer="zeros",
+                                  dtype=dtype)
+
+  def build(self, input_shape):
+    self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
+
+  def call(self, x, label=None):
+    if self.num_classes:
+      x = tf.concat([x, tf.one_hot(tf.cast(label, tf.int32), self.num_classes,
+                                   dtype=x.dtype)], axis=-1)
+    for layer in self.hidden:
+      x = layer(x)
+    shift, raw = tf.split(self.out(x), 2, axis=-1)
+    return shift, self.scale * tf.tanh(raw)
+
+  def get_config(self):
+    return {**super().get_config(), "out_features": self.out_features,
+            "hidden_units": self.hidden_units,
+            "num_hidden_layers": self.num_hidden_layers,
+            "num_classes": self.num_classes}

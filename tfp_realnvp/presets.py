@@ -1,0 +1,40 @@
+"""Architectures of the paper (section 4.1) and small ones for quick runs.
+
+Paper: CIFAR-10 "8 residual blocks, 64 feature maps, and downscale only
+once" (num_scales=2); ImageNet 32x32 "4 residual blocks with 32 hidden
+feature maps" and scales down to 4x4 (num_scales=4); 64x64 images "only 2
+residual blocks" (num_scales=5; 32 feature maps, the reference README's
+value for LSUN and CelebA, which itself uses 4 blocks, against the paper).
+"""
+
+PRESETS = {
+    "cifar10": dict(image_shape=(32, 32, 3), num_scales=2, num_res_blocks=8,
+                    num_filters=64, num_levels=256),
+    "imagenet32": dict(image_shape=(32, 32, 3), num_scales=4,
+                       num_res_blocks=4, num_filters=32, num_levels=256),
+    "imagenet64": dict(image_shape=(64, 64, 3), num_scales=5,
+                       num_res_blocks=2, num_filters=32, num_levels=256),
+    "celeba": dict(image_shape=(64, 64, 3), num_scales=5, num_res_blocks=2,
+                   num_filters=32, num_levels=256),
+    "lsun": dict(image_shape=(64, 64, 3), num_scales=5, num_res_blocks=2,
+                 num_filters=32, num_levels=256),
+    "mnist": dict(image_shape=(28, 28, 1), num_scales=3, num_res_blocks=2,
+                  num_filters=32, num_levels=256),
+    "digits": dict(image_shape=(8, 8, 1), num_scales=2, num_res_blocks=2,
+                   num_filters=32, num_levels=17),
+}
+
+
+def preset(name, **overrides):
+  """The keyword arguments of `RealNVP` for a preset, with overrides applied."""
+  if name not in PRESETS:
+    raise ValueError(f"Unknown preset {name!r}; choose one of "
+                     f"{', '.join(sorted(PRESETS))}.")
+  config = dict(PRESETS[name])
+  unknown = set(overrides) - {"image_shape", "num_scales", "num_res_blocks",
+                              "num_filters", "num_levels", "alpha",
+                              "num_classes", "l2_coeff"}
+  if unknown:
+    raise ValueError(f"Unknown preset override(s): {sorted(unknown)}.")
+  config.update({k: v for k, v in overrides.items() if v is not None})
+  return config
