@@ -98,7 +98,9 @@ class FlowModel(keras.Model):
         x, bijector_kwargs=self._bijector_kwargs(label))
 
   def sample_latent(self, n, temperature=1.0, seed=None):
-    shape = (int(n),) + self._event_shape
+    """`n` (a Python int or scalar int32 tensor) standard Normal latents times `temperature`."""
+    shape = tf.concat([tf.reshape(tf.cast(n, tf.int32), [1]),
+                       tf.constant(self._event_shape, tf.int32)], axis=0)
     if seed is None:
       z = tf.random.normal(shape, dtype=self.flow_dtype)
     else:
@@ -119,7 +121,8 @@ class FlowModel(keras.Model):
   def sample(self, n, temperature=1.0, seed=None, label=None):
     """`n` samples; `temperature` scales the base Normal's standard deviation."""
     if label is not None:
-      label = tf.broadcast_to(tf.convert_to_tensor(label, tf.int32), [int(n)])
+      label = tf.broadcast_to(tf.cast(label, tf.int32),
+                              tf.reshape(tf.cast(n, tf.int32), [1]))
     return self.decode(self.sample_latent(n, temperature, seed), label)
 
   # -- training -------------------------------------------------------------

@@ -13,7 +13,7 @@ underlying `tf.Variable`s of their Keras layers as an ordinary attribute, which
 import tensorflow as tf
 
 
-def _underlying_variable(weight):
+def underlying_variable(weight):
   """Returns the `tf.Variable` behind a Keras 3 (or tf_keras) weight."""
   if isinstance(weight, tf.Variable):
     return weight
@@ -43,7 +43,7 @@ class KerasWeightsTracking:
       return
     known = {id(v) for v in self._keras_weights}
     for w in weights:
-      v = _underlying_variable(w)
+      v = underlying_variable(w)
       if v is not None and id(v) not in known:
         known.add(id(v))
         self._keras_weights.append(v)

@@ -1,0 +1,156 @@
+"""The training job: data, modes, checkpoints, export loaded without this package."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfp_realnvp import data
+from tfp_realnvp import export
+from tfp_realnvp import job
+from tfp_realnvp.model import RealNVP
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _tiny(tmp_path, **kwargs):
+  base = dict(dataset="digits", num_scales=2, num_res_blocks=1, num_filters=4,
+              epochs=2, eval_draws=1, num_samples=4, sample_every=1,
+              model_dir=str(tmp_path / "run"))
+  base.update(kwargs)
+  return job.JobConfig(**base)
+
+
+def test_digits_splits_follow_the_convention():
+  sizes = {s: len(data.load_digits(s)[0]) for s in ("train", "validation", "test")}
+  assert sizes == {"train": 1293, "validation": 144, "test": 360}
+  train, _ = data.load_digits("train")
+  assert train.dtype == np.int32 and train.min() == 0 and train.max() == 16
+  with np.load(data.DIGITS_PATH) as f:
+    order = np.random.RandomState(0).permutation(len(f["images"]))
+    np.testing.assert_array_equal(data.load_digits("test")[0],
+                                  f["images"][order[1437:]])
+
+
+def test_tfds_path_with_mock_data():
+  import tensorflow_datasets as tfds
+  with tfds.testing.mock_data(num_examples=5):
+    cifar = list(data.load("cifar10", "test").as_numpy_iterator())
+    celeba = list(data.load("celeba", "train", training=True).as_numpy_iterator())
+  assert len(cifar) == 5 and cifar[0].shape == (32, 32, 3)
+  assert cifar[0].dtype == np.int32
+  assert celeba[0].shape == (64, 64, 3)
+  assert all(0 <= im.min() and im.max() <= 255 for im in celeba)
+
+
+def test_lsun_preprocessing_shorter_side_and_crop():
+  image = np.random.RandomState(0).randint(0, 256, (96, 128, 3)).astype(np.uint8)
+  out = data.preprocess("lsun_bedroom", image, training=False).numpy()
+  again = data.preprocess("lsun_bedroom", image, training=False).numpy()
+  assert out.shape == (64, 64, 3)
+  np.testing.assert_array_equal(out, again)  # evaluation is deterministic
+
+
+def test_train_writes_everything_and_export_loads_without_the_package(tmp_path):
+  config = _tiny(tmp_path)
+  results = job.run_train(config)
+  d = config.model_dir
+  for name in ("config.json", "best.weights.h5", "log.csv", "samples.png",
+               "results.json", "checkpoints/epoch_0002.weights.h5"):
+    assert os.path.exists(os.path.join(d, name)), name
+  assert os.listdir(os.path.join(d, "tensorboard"))
+  assert np.isfinite(results["test_bits_per_dim"])
+  export_dir = results["export_dir"]
+
+  model = job.load_model(config)[0]
+  x = np.random.RandomState(0).uniform(0.05, 0.95, (3, 8, 8, 1)).astype(np.float32)
+  expected = model.log_prob(x).numpy()
+  np.save(tmp_path / "x.npy", x)
+  script = f"""
+import sys, numpy as np, tensorflow as tf
+m = tf.saved_model.load({export_dir!r})
+x = np.load({str(tmp_path / 'x.npy')!r})
+lp = m.signatures["log_prob"](x=tf.constant(x))["log_prob"].numpy()
+lp5 = m.signatures["log_prob"](x=tf.constant(np.concatenate([x, x[:2]])))["log_prob"]
+bpd = m.signatures["bits_per_dim"](p=tf.zeros((7, 8, 8, 1), tf.int32))["bits_per_dim"]
+s = m.signatures["sample"](n=tf.constant(5), t=tf.constant(0.8))["images"]
+assert "tensorflow_probability" not in sys.modules and "tfp_realnvp" not in sys.modules
+print(repr(lp.tolist()), lp5.shape[0], bpd.shape[0], tuple(s.shape),
+      float(tf.reduce_min(s)) >= 0, float(tf.reduce_max(s)) <= 1)
+"""
+  out = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                       text=True, timeout=300, cwd=str(tmp_path),
+                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+  assert out.returncode == 0, out.stderr[-3000:]
+  fields = out.stdout.strip().splitlines()[-1].rsplit("] ", 1)
+  np.testing.assert_allclose(eval(fields[0] + "]"), expected, rtol=1e-4)
+  assert fields[1].split(" ", 3)[:3] == ["5", "7", "(5,"]
+  assert fields[1].endswith("True True")
+
+
+def test_eval_and_sample_modes_and_architecture_guard(tmp_path):
+  config = _tiny(tmp_path, epochs=1)
+  job.run_train(config)
+  results = job.run_eval(config)
+  assert np.isfinite(results["test_bits_per_dim"])
+  results = job.run_sample(_tiny(tmp_path, temperature=0.7))
+  assert os.path.exists(results["samples_png"])
+  assert os.path.exists(results["manifold_png"])
+  with pytest.raises(ValueError, match="different architecture: num_filters=4 "
+                     "there vs 8 here"):
+    job.run_eval(_tiny(tmp_path, num_filters=8))
+
+
+def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
+  model = RealNVP(image_shape=(4, 4, 1), num_scales=2, num_res_blocks=1,
+                  num_filters=4)
+  target = tmp_path / "export"
+  export.export_saved_model(model, str(target))
+  with pytest.raises(FileExistsError, match="already exists; pass overwrite"):
+    export.export_saved_model(model, str(target))
+  export.export_saved_model(model, str(target), overwrite=True)
+  assert sorted(os.listdir(tmp_path)) == ["export"]  # no temporary leftovers
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(dataset="cifar100"), "Unknown dataset 'cifar100'"),
+    (dict(preset="cifar"), "Unknown preset 'cifar'"),
+    (dict(batch_size=0), "--batch_size must be >= 1; got 0"),
+    (dict(learning_rate=-1.), "--learning_rate must be > 0"),
+    (dict(num_scales=5), r"8x8 cannot be squeezed 4 times"),
+])
+def test_bad_configurations_name_the_problem(tmp_path, changes, message):
+  config = _tiny(tmp_path, **changes)
+  with pytest.raises(ValueError, match=message):
+    job.validate(config)
+    job.build_model(config)
+
+
+def test_train_py_errors_for_missing_flagfile_and_bad_values():
+  run = lambda *args: subprocess.run(
+      [sys.executable, "train.py", *args], capture_output=True, text=True,
+      cwd=ROOT, timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+  out = run("--flagfile=flags/cifar.flags")
+  assert out.returncode != 0
+  assert "flags/cifar.flags" in out.stderr and "No such file" in out.stderr
+  out = run("--dataset=cifar100")
+  assert out.returncode != 0 and "cifar100" in out.stderr
+  out = run("--batch_size=0")
+  assert out.returncode != 0 and "batch_size" in out.stderr
+
+
+def test_every_flagfile_parses_and_names_a_known_dataset():
+  from absl import flags as absl_flags
+  for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
+    with open(os.path.join(ROOT, "flags", name)) as f:
+      lines = [l.strip() for l in f if l.strip().startswith("--")]
+    values = dict(l[2:].split("=", 1) for l in lines)
+    assert values["dataset"] in data.DATASETS, name
+    config = job.JobConfig(dataset=values["dataset"],
+                           preset=values.get("preset"))
+    job.validate(config)
+  del absl_flags

@@ -1,0 +1,89 @@
+"""SavedModel export that a process without this package (or TFP) can load.
+
+Signatures, all with any batch size:
+  * `log_prob(x)`: float32 images in [0, 1], (N, H, W, C) -> (N,) log-density;
+  * `bits_per_dim(pixels)`: int32 pixels in [0, num_levels), -> (N,), with
+    fresh dequantization noise;
+  * `sample(count, temperature)` (+ `label` (count,) int32 for a
+    class-conditional model) -> (count, H, W, C) images in [0, 1].
+
+The SavedModel is written to a temporary folder next to `export_dir` and
+renamed into place, so an interrupted export never leaves a half-written
+model where a good one was.
+"""
+
+import os
+import shutil
+import uuid
+
+import tensorflow as tf
+
+from tfp_realnvp.bijectors import keras_tracking
+
+
+class _ExportModule(tf.Module):
+  """Holds the weights' `tf.Variable`s and the three signature functions.
+
+  The Keras model itself is not an attribute: SavedModel would then also trace
+  its `call` as a default signature. The functions close over it instead.
+  """
+
+  def __init__(self, model):
+    super().__init__()
+    self.weights = [keras_tracking.underlying_variable(w) for w in model.weights]
+    image = tf.TensorSpec((None,) + tuple(model.image_shape), tf.float32)
+    pixels = tf.TensorSpec((None,) + tuple(model.image_shape), tf.int32)
+    count = tf.TensorSpec([], tf.int32)
+    temperature = tf.TensorSpec([], tf.float32)
+    conditional = model.num_classes is not None
+    labels = [tf.TensorSpec([None], tf.int32)] if conditional else []
+
+    def log_prob(x, *label):
+      return {"log_prob": model.log_prob(x, *label)}
+
+    def bits_per_dim(p, *label):
+      noise = tf.random.uniform(tf.shape(p), dtype=model.flow_dtype)
+      return {"bits_per_dim": model._bits_per_dim(p, label[0] if label else None,
+                                                  noise)}
+
+    def sample(n, t, *label):
+      return {"images": model.sample(n, t, label=label[0] if label else None)}
+
+    self.log_prob = tf.function(log_prob, input_signature=[image] + labels)
+    self.bits_per_dim = tf.function(bits_per_dim,
+                                    input_signature=[pixels] + labels)
+    self.sample = tf.function(sample,
+                              input_signature=[count, temperature] + labels)
+
+
+def export_saved_model(model, export_dir, overwrite=False):
+  """Writes `model` as a SavedModel at `export_dir`; returns the path.
+
+  Raises:
+    FileExistsError: `export_dir` exists and `overwrite` is False.
+  """
+  export_dir = os.path.abspath(export_dir)
+  if os.path.exists(export_dir) and not overwrite:
+    raise FileExistsError(
+        f"export_dir {export_dir} already exists; pass overwrite=True "
+        "(--overwrite_export) to replace it.")
+  parent = os.path.dirname(export_dir)
+  os.makedirs(parent, exist_ok=True)
+  tmp = os.path.join(parent, f".{os.path.basename(export_dir)}.tmp-"
+                     f"{uuid.uuid4().hex[:8]}")
+  module = _ExportModule(model)
+  try:
+    tf.saved_model.save(module, tmp, signatures={
+        "log_prob": module.log_prob, "bits_per_dim": module.bits_per_dim,
+        "sample": module.sample})
+    if os.path.exists(export_dir):
+      old = tmp + "-old"
+      os.rename(export_dir, old)
+      os.rename(tmp, export_dir)
+      shutil.rmtree(old)
+    else:
+      os.rename(tmp, export_dir)
+  finally:
+    if os.path.exists(tmp):
+      shutil.rmtree(tmp)
+  return export_dir

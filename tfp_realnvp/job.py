@@ -1,0 +1,291 @@
+"""The training job behind `train.py`: train, eval, sample, export.
+
+A `JobConfig` holds what the flags say; each `run_*` function does one mode
+and returns a dict of what it measured and wrote. The model directory holds
+
+    config.json            the architecture (a different one is refused)
+    backup/                Keras BackupAndRestore state: resume after a stop
+    checkpoints/epoch_NNNN.weights.h5   weights after every epoch
+    best.weights.h5        the weights with the best validation bits/dim
+    tensorboard/           scalars and sample grids
+    log.csv                one row per epoch
+    samples.png            a grid of samples
+    results.json           test bits/dim and paths
+    export/                the SavedModel (`export.py`)
+"""
+
+import dataclasses
+import glob
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfp_realnvp import data
+from tfp_realnvp import export
+from tfp_realnvp import images
+from tfp_realnvp import presets
+from tfp_realnvp import training
+from tfp_realnvp.model import RealNVP
+
+ARCHITECTURE_KEYS = ("image_shape", "num_scales", "num_res_blocks",
+                     "num_filters", "num_levels", "alpha", "num_classes")
+
+
+@dataclasses.dataclass
+class JobConfig:
+  dataset: str = "digits"
+  data_dir: str = None
+  preset: str = None               # default: the dataset's preset
+  num_scales: int = None
+  num_res_blocks: int = None
+  num_filters: int = None
+  batch_size: int = 64
+  epochs: int = 1000
+  steps_per_epoch: int = None
+  time_limit: float = None         # seconds of fit
+  early_stopping: int = None       # patience in epochs
+  learning_rate: float = 1e-3
+  ema: float = 0.
+  l2: float = 5e-5
+  model_dir: str = "runs/digits"
+  seed: int = 0
+  temperature: float = 1.0
+  num_samples: int = 64
+  eval_draws: int = 10
+  sample_every: int = 5
+  export_dir: str = None           # default: model_dir/export
+  overwrite_export: bool = False
+  jit_compile: bool = False
+  checkpoint: str = None           # eval/sample/export: a weights file
+
+  def model_kwargs(self):
+    name = self.preset or ("lsun" if self.dataset.startswith("lsun")
+                           else self.dataset)
+    return presets.preset(name, num_scales=self.num_scales,
+                          num_res_blocks=self.num_res_blocks,
+                          num_filters=self.num_filters, l2_coeff=self.l2)
+
+
+def validate(config):
+  """Raises ValueError naming a bad flag value."""
+  if config.dataset not in data.DATASETS:
+    raise ValueError(f"Unknown dataset {config.dataset!r}; choose one of "
+                     f"{', '.join(data.DATASETS)}.")
+  positive = {"batch_size": config.batch_size, "epochs": config.epochs,
+              "num_samples": config.num_samples,
+              "eval_draws": config.eval_draws}
+  for name, value in positive.items():
+    if value is None or value < 1:
+      raise ValueError(f"--{name} must be >= 1; got {value}.")
+  if not config.learning_rate > 0:
+    raise ValueError(f"--learning_rate must be > 0; got {config.learning_rate}.")
+  if not 0. <= config.ema < 1.:
+    raise ValueError(f"--ema must be in [0, 1); got {config.ema}.")
+  if not config.temperature > 0:
+    raise ValueError(f"--temperature must be > 0; got {config.temperature}.")
+  config.model_kwargs()  # unknown preset or override
+
+
+def build_model(config):
+  kwargs = config.model_kwargs()
+  model = RealNVP(**kwargs)
+  _check_model_dir(config.model_dir, model)
+  return model
+
+
+def _architecture(model):
+  cfg = model.get_config()
+  return {k: (list(cfg[k]) if isinstance(cfg[k], tuple) else cfg[k])
+          for k in ARCHITECTURE_KEYS}
+
+
+def _check_model_dir(model_dir, model):
+  """Writes config.json, or refuses a model_dir of another architecture."""
+  os.makedirs(model_dir, exist_ok=True)
+  path = os.path.join(model_dir, "config.json")
+  mine = _architecture(model)
+  if os.path.exists(path):
+    with open(path) as f:
+      theirs = json.load(f)
+    diff = {k: (theirs.get(k), mine[k]) for k in mine if theirs.get(k) != mine[k]}
+    if diff:
+      raise ValueError(
+          f"model_dir {model_dir} holds a different architecture: " +
+          ", ".join(f"{k}={a} there vs {b} here" for k, (a, b) in diff.items()) +
+          ". Use another --model_dir or the same flags.")
+  else:
+    with open(path, "w") as f:
+      json.dump(mine, f, indent=1)
+
+
+def _pixels(config, split, training_mode):
+  ds = data.load(config.dataset, split, config.data_dir, training_mode,
+                 config.seed)
+  return ds
+
+
+def _batched(config, split, training_mode, repeat=1):
+  ds = _pixels(config, split, training_mode)
+  if config.dataset == "digits" or not training_mode:
+    ds = ds.cache()
+  if repeat > 1:
+    ds = ds.repeat(repeat)
+  if training_mode:
+    ds = ds.shuffle(10000, seed=config.seed, reshuffle_each_iteration=True)
+  return ds.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+class SampleGrid(keras.callbacks.Callback):
+  """Every `every` epochs: a PNG grid and a TensorBoard image of samples."""
+
+  def __init__(self, log_dir, png_path, every, num_samples=64, seed=0):
+    super().__init__()
+    self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "samples"))
+    self.png_path, self.every = png_path, max(1, int(every))
+    self.num_samples, self.seed = num_samples, seed
+
+  def on_epoch_end(self, epoch, logs=None):
+    if (epoch + 1) % self.every:
+      return
+    samples = self.model.sample(self.num_samples, seed=self.seed).numpy()
+    images.write_png_grid(samples, self.png_path)
+    with self.writer.as_default():
+      tf.summary.image("samples", images.grid(samples)[np.newaxis],
+                       step=epoch + 1)
+      self.writer.flush()
+
+
+def latest_checkpoint(model_dir):
+  best = os.path.join(model_dir, "best.weights.h5")
+  if os.path.exists(best):
+    return best
+  epochs = sorted(glob.glob(os.path.join(model_dir, "checkpoints",
+                                         "epoch_*.weights.h5")))
+  if not epochs:
+    raise FileNotFoundError(f"No checkpoint in {model_dir}: train first "
+                            "(--mode=train) or pass --checkpoint.")
+  return epochs[-1]
+
+
+def load_model(config):
+  model = build_model(config)
+  path = config.checkpoint or latest_checkpoint(config.model_dir)
+  if not os.path.exists(path):
+    raise FileNotFoundError(f"Checkpoint {path} does not exist.")
+  model.load_weights(path)
+  return model, path
+
+
+def run_train(config):
+  """Trains; writes checkpoints, logs, samples, test bits/dim and the export."""
+  validate(config)
+  keras.utils.set_random_seed(config.seed)
+  model = build_model(config)
+  model.compile(optimizer=training.adam(config.learning_rate, ema=config.ema),
+                jit_compile=config.jit_compile)
+  d = config.model_dir
+  os.makedirs(os.path.join(d, "checkpoints"), exist_ok=True)
+  callbacks = [keras.callbacks.BackupAndRestore(os.path.join(d, "backup"))]
+  callbacks += training.selection_callbacks(
+      config.time_limit, ema=config.ema, patience=config.early_stopping)
+  callbacks += [
+      keras.callbacks.ModelCheckpoint(
+          os.path.join(d, "checkpoints", "epoch_{epoch:04d}.weights.h5"),
+          save_weights_only=True),
+      keras.callbacks.ModelCheckpoint(
+          os.path.join(d, "best.weights.h5"), monitor="val_bits_per_dim",
+          mode="min", save_best_only=True, save_weights_only=True),
+      keras.callbacks.TensorBoard(os.path.join(d, "tensorboard")),
+      keras.callbacks.CSVLogger(os.path.join(d, "log.csv"), append=True),
+      SampleGrid(os.path.join(d, "tensorboard"), os.path.join(d, "samples.png"),
+                 config.sample_every, config.num_samples, config.seed),
+  ]
+  start = time.monotonic()
+  model.fit(_batched(config, "train", True),
+            validation_data=_batched(config, "validation", False),
+            epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+            callbacks=callbacks, verbose=2)
+  fit_seconds = time.monotonic() - start
+  model.save_weights(os.path.join(d, "best.weights.h5"))  # the restored best
+  results = _evaluate_and_write(config, model)
+  results["fit_seconds"] = fit_seconds
+  results["export_dir"] = export.export_saved_model(
+      model, config.export_dir or os.path.join(d, "export"),
+      overwrite=config.overwrite_export or config.export_dir is None)
+  _write_results(d, results)
+  return results
+
+
+def _evaluate_and_write(config, model):
+  test = _batched(config, "test", False)
+  draws = [float(np.mean(model.predict(test, verbose=0)))
+           for _ in range(config.eval_draws)]
+  png = images.write_png_grid(
+      model.sample(config.num_samples, config.temperature,
+                   seed=config.seed).numpy(),
+      os.path.join(config.model_dir, "samples.png"))
+  return {"test_bits_per_dim": float(np.mean(draws)),
+          "eval_draws": config.eval_draws, "samples_png": png,
+          "parameters": int(model.count_params())}
+
+
+def _write_results(model_dir, results):
+  with open(os.path.join(model_dir, "results.json"), "w") as f:
+    json.dump(results, f, indent=1)
+
+
+def run_eval(config):
+  validate(config)
+  model, path = load_model(config)
+  results = _evaluate_and_write(config, model)
+  results["checkpoint"] = path
+  return results
+
+
+def run_sample(config):
+  """Writes a sample grid at `temperature` and a latent interpolation figure."""
+  validate(config)
+  model, path = load_model(config)
+  d = config.model_dir
+  samples = model.sample(config.num_samples, config.temperature,
+                         seed=config.seed).numpy()
+  grid_png = images.write_png_grid(
+      samples, os.path.join(d, f"samples_t{config.temperature:g}.png"))
+  manifold_png = images.write_png_grid(
+      latent_manifold(model, config.seed),
+      os.path.join(d, "manifold.png"), columns=8)
+  return {"samples_png": grid_png, "manifold_png": manifold_png,
+          "checkpoint": path}
+
+
+def latent_manifold(model, seed=0, size=8):
+  """The paper's manifold figure (section 5): decode z = cos(a) z1 + sin(a) z2 ... .
+
+  Four latents at the corners; z(u, v) = cos(u) (cos(v) z1 + sin(v) z2) +
+  sin(u) (cos(v) z3 + sin(v) z4), u, v in [0, pi/2], keeps the Normal's norm.
+  """
+  z = model.sample_latent(4, seed=seed)
+  angles = np.linspace(0., np.pi / 2., size)
+  u, v = np.meshgrid(angles, angles, indexing="ij")
+  u, v = u.reshape(-1, 1, 1, 1), v.reshape(-1, 1, 1, 1)
+  grid = (np.cos(u) * (np.cos(v) * z[0] + np.sin(v) * z[1]) +
+          np.sin(u) * (np.cos(v) * z[2] + np.sin(v) * z[3]))
+  return tf.clip_by_value(model.decode(tf.constant(grid, model.flow_dtype)),
+                          0., 1.).numpy()
+
+
+def run_export(config):
+  validate(config)
+  model, path = load_model(config)
+  out = export.export_saved_model(
+      model, config.export_dir or os.path.join(config.model_dir, "export"),
+      overwrite=config.overwrite_export)
+  return {"export_dir": out, "checkpoint": path}
+
+
+MODES = {"train": run_train, "eval": run_eval, "sample": run_sample,
+         "export": run_export}

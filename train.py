@@ -1,0 +1,77 @@
+"""Train, evaluate, sample from and export Real NVP models.
+
+    python train.py                                   # digits, ~3 min on 2 CPU cores
+    python train.py --flagfile=flags/cifar10.flags    # a paper run
+    python train.py --mode=eval --model_dir=runs/digits
+    python train.py --mode=sample --temperature=0.7 --model_dir=runs/digits
+    python train.py --mode=export --export_dir=/tmp/realnvp --model_dir=runs/digits
+
+Flags and wiring only; the job lives in `tfp_realnvp/job.py`.
+"""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+
+from tfp_realnvp import data  # noqa: E402
+from tfp_realnvp import job  # noqa: E402
+from tfp_realnvp import presets  # noqa: E402
+
+_DEFAULTS = job.JobConfig()
+F = flags.FLAGS
+flags.DEFINE_enum("mode", "train", sorted(job.MODES), "What to do.")
+flags.DEFINE_enum("dataset", "digits", list(data.DATASETS), "Data set.")
+flags.DEFINE_string("data_dir", None, "TFDS data directory.")
+flags.DEFINE_enum("preset", None, sorted(presets.PRESETS),
+                  "Architecture preset (default: the dataset's).")
+flags.DEFINE_integer("num_scales", None, "Override the preset's num_scales.")
+flags.DEFINE_integer("num_res_blocks", None, "Override num_res_blocks.")
+flags.DEFINE_integer("num_filters", None, "Override num_filters.")
+flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Batch size.",
+                     lower_bound=1)
+flags.DEFINE_integer("epochs", 1000, "Maximum epochs.", lower_bound=1)
+flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: "
+                     "one pass over the training split).", lower_bound=1)
+flags.DEFINE_float("time_limit", 95., "Stop training after the epoch that "
+                   "ends past this many seconds (0: no limit).", lower_bound=0)
+flags.DEFINE_integer("early_stopping", None, "Stop after this many epochs "
+                     "without a better validation bits/dim.", lower_bound=1)
+flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate, "Adam's.",
+                   lower_bound=0)
+flags.DEFINE_float("l2", _DEFAULTS.l2, "L2 coefficient (reference 5e-5).",
+                   lower_bound=0)
+flags.DEFINE_string("model_dir", _DEFAULTS.model_dir, "Checkpoints, logs, "
+                    "samples, export.")
+flags.DEFINE_integer("seed", 0, "Random seed.")
+flags.DEFINE_float("temperature", 1.0, "Sampling temperature.", lower_bound=0)
+flags.DEFINE_integer("num_samples", 64, "Samples in a grid.", lower_bound=1)
+flags.DEFINE_integer("eval_draws", 10, "Dequantization draws in evaluation.",
+                     lower_bound=1)
+flags.DEFINE_integer("sample_every", 5, "Epochs between sample grids.",
+                     lower_bound=1)
+flags.DEFINE_string("export_dir", None, "SavedModel folder (default: "
+                    "model_dir/export).")
+flags.DEFINE_bool("overwrite_export", False, "Replace an existing export_dir.")
+flags.DEFINE_bool("jit_compile", False, "Compile the training step with XLA.")
+flags.DEFINE_string("checkpoint", None, "Weights file for eval/sample/export "
+                    "(default: the model_dir's best).")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  config = job.JobConfig(**{
+      f.name: getattr(F, f.name) for f in job.dataclasses.fields(job.JobConfig)
+      if f.name in F and f.name != "ema"})
+  config.time_limit = config.time_limit or None
+  print(f"model_dir: {os.path.abspath(config.model_dir)}")
+  results = job.MODES[F.mode](config)
+  print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+  app.run(main)
