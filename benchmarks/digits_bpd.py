@@ -49,7 +49,7 @@ def main():
       training.image_dataset(train_x, batch_size=args.batch_size,
                              shuffle=True),
       validation_data=training.image_dataset(val_x, batch_size=256, repeat=4),
-      epochs=100000, verbose=2,
+      epochs=100000, verbose=2, shuffle=False,
       callbacks=training.selection_callbacks(args.seconds, ema=args.ema))
   fit_seconds = time.monotonic() - start
   val_curve = history.history["val_bits_per_dim"]

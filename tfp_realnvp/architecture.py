@@ -102,11 +102,14 @@ def route_kwargs(bijector, target_name, kwargs):
   """
   if bijector.name == target_name:
     return dict(kwargs)
-  if isinstance(bijector, tfb.Invert):
-    return route_kwargs(bijector.bijector, target_name, kwargs)
   if isinstance(bijector, rnvp_bijectors.FactorOut):
     return route_kwargs(bijector.inner, target_name, kwargs)
-  if isinstance(bijector, tfb.Composition):
+  # tfb.Invert and tfb.Chain of non-CompositeTensor bijectors are TFP's
+  # private _Invert and _Chain, so look at what they hold, not at their type.
+  inverted = getattr(bijector, "bijector", None)
+  if isinstance(inverted, tfb.Bijector):
+    return route_kwargs(inverted, target_name, kwargs)
+  if getattr(bijector, "bijectors", None) is not None:
     routed = {}
     for sub in bijector.bijectors:
       sub_kwargs = route_kwargs(sub, target_name, kwargs)

@@ -208,7 +208,8 @@ def run_train(config):
   model.fit(_batched(config, "train", True),
             validation_data=_batched(config, "validation", False),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-            callbacks=callbacks, verbose=2)
+            callbacks=callbacks, verbose=2,
+            shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
   model.save_weights(os.path.join(d, "best.weights.h5"))  # the restored best
   results = _evaluate_and_write(config, model)
