@@ -78,6 +78,17 @@ def brute_force_log_det(fn, x, event_ndims):
   return log_abs_det
 
 
+def perturb_flow_model(model, seed=0, scale=0.3):
+  """Moves every weight and batch-norm average of a FlowModel off its init."""
+  rng = np.random.RandomState(seed)
+  for w in model.trainable_weights:
+    w.assign(w.numpy() + rng.normal(scale=scale, size=w.shape))
+  for stats in model.batch_norm_statistics:
+    c = stats.moving_mean.shape
+    stats.moving_mean.assign(rng.normal(scale=0.5, size=c))
+    stats.moving_variance.assign(rng.uniform(0.5, 2., size=c))
+
+
 def max_rel_err(a, b):
   a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
   return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))

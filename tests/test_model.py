@@ -10,6 +10,7 @@ import tensorflow_probability as tfp
 
 from conftest import brute_force_log_det
 from conftest import max_rel_err
+from conftest import perturb_flow_model
 from tfp_realnvp import RealNVP
 from tfp_realnvp import architecture
 from tfp_realnvp import data
@@ -31,14 +32,7 @@ def _set_batch_norms_to_identity(model):
     stats.moving_variance.assign(tf.fill(stats.moving_variance.shape, 1. - 1e-4))
 
 
-def _perturb(model, seed=0):
-  rng = np.random.RandomState(seed)
-  for w in model.trainable_weights:
-    w.assign(w.numpy() + rng.normal(scale=0.3, size=w.shape))
-  for stats in model.batch_norm_statistics:
-    c = stats.moving_mean.shape
-    stats.moving_mean.assign(rng.normal(scale=0.5, size=c))
-    stats.moving_variance.assign(rng.uniform(0.5, 2., size=c))
+_perturb = perturb_flow_model
 
 
 def test_identity_initialised_model_is_normal_in_logit_space():
