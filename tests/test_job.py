@@ -144,7 +144,6 @@ def test_train_py_errors_for_missing_flagfile_and_bad_values():
 
 
 def test_every_flagfile_parses_and_names_a_known_dataset():
-  from absl import flags as absl_flags
   for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
     with open(os.path.join(ROOT, "flags", name)) as f:
       lines = [l.strip() for l in f if l.strip().startswith("--")]
@@ -153,4 +152,3 @@ def test_every_flagfile_parses_and_names_a_known_dataset():
     config = job.JobConfig(dataset=values["dataset"],
                            preset=values.get("preset"))
     job.validate(config)
-  del absl_flags

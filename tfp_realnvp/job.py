@@ -122,14 +122,9 @@ def _check_model_dir(model_dir, model):
       json.dump(mine, f, indent=1)
 
 
-def _pixels(config, split, training_mode):
+def _batched(config, split, training_mode, repeat=1):
   ds = data.load(config.dataset, split, config.data_dir, training_mode,
                  config.seed)
-  return ds
-
-
-def _batched(config, split, training_mode, repeat=1):
-  ds = _pixels(config, split, training_mode)
   if config.dataset == "digits" or not training_mode:
     ds = ds.cache()
   if repeat > 1:
