@@ -24,7 +24,7 @@ from tfp_realnvp import presets  # noqa: E402
 _DEFAULTS = job.JobConfig()
 F = flags.FLAGS
 flags.DEFINE_enum("mode", "train", sorted(job.MODES), "What to do.")
-flags.DEFINE_enum("dataset", "digits", list(data.DATASETS), "Data set.")
+flags.DEFINE_enum("dataset", _DEFAULTS.dataset, list(data.DATASETS), "Data set.")
 flags.DEFINE_string("data_dir", None, "TFDS data directory.")
 flags.DEFINE_enum("preset", None, sorted(presets.PRESETS),
                   "Architecture preset (default: the dataset's).")
@@ -33,10 +33,11 @@ flags.DEFINE_integer("num_res_blocks", None, "Override num_res_blocks.")
 flags.DEFINE_integer("num_filters", None, "Override num_filters.")
 flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Batch size.",
                      lower_bound=1)
-flags.DEFINE_integer("epochs", 1000, "Maximum epochs.", lower_bound=1)
+flags.DEFINE_integer("epochs", _DEFAULTS.epochs, "Maximum epochs.",
+                     lower_bound=1)
 flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: "
                      "one pass over the training split).", lower_bound=1)
-flags.DEFINE_float("time_limit", 95., "Stop training after the epoch that "
+flags.DEFINE_float("time_limit", _DEFAULTS.time_limit, "Stop training after the epoch that "
                    "ends past this many seconds (0: no limit).", lower_bound=0)
 flags.DEFINE_integer("early_stopping", None, "Stop after this many epochs "
                      "without a better validation bits/dim.", lower_bound=1)
@@ -46,12 +47,19 @@ flags.DEFINE_float("l2", _DEFAULTS.l2, "L2 coefficient (reference 5e-5).",
                    lower_bound=0)
 flags.DEFINE_string("model_dir", _DEFAULTS.model_dir, "Checkpoints, logs, "
                     "samples, export.")
-flags.DEFINE_integer("seed", 0, "Random seed.")
-flags.DEFINE_float("temperature", 1.0, "Sampling temperature.", lower_bound=0)
-flags.DEFINE_integer("num_samples", 64, "Samples in a grid.", lower_bound=1)
-flags.DEFINE_integer("eval_draws", 10, "Dequantization draws in evaluation.",
+flags.DEFINE_integer("seed", _DEFAULTS.seed, "Random seed.")
+flags.DEFINE_float("temperature", _DEFAULTS.temperature, "Sampling temperature.",
+                   lower_bound=0)
+flags.DEFINE_integer("num_samples", _DEFAULTS.num_samples, "Samples in a grid.",
                      lower_bound=1)
-flags.DEFINE_integer("sample_every", 5, "Epochs between sample grids.",
+flags.DEFINE_integer("eval_draws", _DEFAULTS.eval_draws,
+                     "Dequantization draws of the test bits/dim.",
+                     lower_bound=1)
+flags.DEFINE_integer("validation_draws", _DEFAULTS.validation_draws,
+                     "Dequantization draws of each epoch's validation "
+                     "bits/dim.", lower_bound=1)
+flags.DEFINE_integer("sample_every", _DEFAULTS.sample_every,
+                     "Epochs between sample grids.",
                      lower_bound=1)
 flags.DEFINE_string("export_dir", None, "SavedModel folder (default: "
                     "model_dir/export).")
@@ -65,9 +73,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   config = job.JobConfig(**{
-      f.name: getattr(F, f.name) for f in job.dataclasses.fields(job.JobConfig)
-      if f.name in F and f.name != "ema"})
-  config.time_limit = config.time_limit or None
+      f.name: getattr(F, f.name) for f in job.dataclasses.fields(job.JobConfig)})
   print(f"model_dir: {os.path.abspath(config.model_dir)}")
   results = job.MODES[F.mode](config)
   print(json.dumps(results, indent=1))

@@ -152,3 +152,27 @@ def test_every_flagfile_parses_and_names_a_known_dataset():
     config = job.JobConfig(dataset=values["dataset"],
                            preset=values.get("preset"))
     job.validate(config)
+
+
+def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
+  config = _tiny(tmp_path, epochs=1)
+  job.run_train(config)
+  d = config.model_dir
+  best_path = os.path.join(d, "best.weights.h5")
+  with open(best_path, "rb") as f:
+    best_bytes = f.read()
+  # Pretend an earlier epoch of this model_dir scored far better than any
+  # epoch of the restarted run can.
+  csv_path = os.path.join(d, "log.csv")
+  with open(csv_path) as f:
+    header, row = f.read().splitlines()[:2]
+  columns = header.split(",")
+  values = row.split(",")
+  values[columns.index("val_bits_per_dim")] = "0.5"
+  with open(csv_path, "w") as f:
+    f.write(header + "\n" + ",".join(values) + "\n")
+  results = job.run_train(_tiny(tmp_path, epochs=2))
+  with open(best_path, "rb") as f:
+    assert f.read() == best_bytes
+  assert results["best_val_bits_per_dim"] == 0.5
+  assert results["best_epoch"] == 1

@@ -42,9 +42,7 @@ class _ExportModule(tf.Module):
       return {"log_prob": model.log_prob(x, *label)}
 
     def bits_per_dim(p, *label):
-      noise = tf.random.uniform(tf.shape(p), dtype=model.flow_dtype)
-      return {"bits_per_dim": model._bits_per_dim(p, label[0] if label else None,
-                                                  noise)}
+      return {"bits_per_dim": model.bits_per_dim(p, *label)}
 
     def sample(n, t, *label):
       return {"images": model.sample(n, t, label=label[0] if label else None)}

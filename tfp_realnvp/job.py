@@ -37,6 +37,7 @@ ARCHITECTURE_KEYS = ("image_shape", "num_scales", "num_res_blocks",
 
 @dataclasses.dataclass
 class JobConfig:
+  """What the flags say; the defaults are the default job (`python train.py`)."""
   dataset: str = "digits"
   data_dir: str = None
   preset: str = None               # default: the dataset's preset
@@ -46,16 +47,16 @@ class JobConfig:
   batch_size: int = 64
   epochs: int = 1000
   steps_per_epoch: int = None
-  time_limit: float = None         # seconds of fit
+  time_limit: float = 95.          # seconds of fit; None or 0: no limit
   early_stopping: int = None       # patience in epochs
   learning_rate: float = 1e-3
-  ema: float = 0.
   l2: float = 5e-5
   model_dir: str = "runs/digits"
   seed: int = 0
   temperature: float = 1.0
   num_samples: int = 64
-  eval_draws: int = 10
+  eval_draws: int = 10             # dequantization draws of the test score
+  validation_draws: int = 1        # ... of each epoch's validation score
   sample_every: int = 5
   export_dir: str = None           # default: model_dir/export
   overwrite_export: bool = False
@@ -77,14 +78,13 @@ def validate(config):
                      f"{', '.join(data.DATASETS)}.")
   positive = {"batch_size": config.batch_size, "epochs": config.epochs,
               "num_samples": config.num_samples,
-              "eval_draws": config.eval_draws}
+              "eval_draws": config.eval_draws,
+              "validation_draws": config.validation_draws}
   for name, value in positive.items():
     if value is None or value < 1:
       raise ValueError(f"--{name} must be >= 1; got {value}.")
   if not config.learning_rate > 0:
     raise ValueError(f"--learning_rate must be > 0; got {config.learning_rate}.")
-  if not 0. <= config.ema < 1.:
-    raise ValueError(f"--ema must be in [0, 1); got {config.ema}.")
   if not config.temperature > 0:
     raise ValueError(f"--temperature must be > 0; got {config.temperature}.")
   config.model_kwargs()  # unknown preset or override
@@ -125,13 +125,11 @@ def _check_model_dir(model_dir, model):
 def _batched(config, split, training_mode, repeat=1):
   ds = data.load(config.dataset, split, config.data_dir, training_mode,
                  config.seed)
-  if config.dataset == "digits" or not training_mode:
-    ds = ds.cache()
-  if repeat > 1:
-    ds = ds.repeat(repeat)
-  if training_mode:
-    ds = ds.shuffle(10000, seed=config.seed, reshuffle_each_iteration=True)
-  return ds.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+  # Only the bundled digits are cached: a TFDS evaluation split decoded to
+  # int32 can take gigabytes (ImageNet 64x64 validation: 2.4 GB).
+  return training.batch_pipeline(
+      ds, config.batch_size, shuffle=training_mode, seed=config.seed,
+      repeat=repeat, cache=config.dataset == "digits")
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -176,39 +174,53 @@ def load_model(config):
 
 
 def run_train(config):
-  """Trains; writes checkpoints, logs, samples, test bits/dim and the export."""
+  """Trains; writes checkpoints, logs, samples, test bits/dim and the export.
+
+  The best validation weights have one keeper, `best.weights.h5`: a
+  `ModelCheckpoint` whose threshold, after a resume, is the best value in
+  `log.csv`, so a restarted run never replaces a better earlier best.
+  """
   validate(config)
   keras.utils.set_random_seed(config.seed)
   model = build_model(config)
-  model.compile(optimizer=training.adam(config.learning_rate, ema=config.ema),
+  model.compile(optimizer=training.adam(config.learning_rate),
                 jit_compile=config.jit_compile)
   d = config.model_dir
+  best_path = os.path.join(d, "best.weights.h5")
+  csv_path = os.path.join(d, "log.csv")
   os.makedirs(os.path.join(d, "checkpoints"), exist_ok=True)
   callbacks = [keras.callbacks.BackupAndRestore(os.path.join(d, "backup"))]
-  callbacks += training.selection_callbacks(
-      config.time_limit, ema=config.ema, patience=config.early_stopping)
+  if config.time_limit:
+    callbacks.append(training.TimeLimit(config.time_limit))
+  if config.early_stopping:
+    callbacks.append(keras.callbacks.EarlyStopping(
+        "val_bits_per_dim", mode="min", patience=config.early_stopping))
   callbacks += [
       keras.callbacks.ModelCheckpoint(
           os.path.join(d, "checkpoints", "epoch_{epoch:04d}.weights.h5"),
           save_weights_only=True),
       keras.callbacks.ModelCheckpoint(
-          os.path.join(d, "best.weights.h5"), monitor="val_bits_per_dim",
-          mode="min", save_best_only=True, save_weights_only=True),
+          best_path, monitor="val_bits_per_dim", mode="min",
+          save_best_only=True, save_weights_only=True,
+          initial_value_threshold=training.best_logged(csv_path)[0]),
       keras.callbacks.TensorBoard(os.path.join(d, "tensorboard")),
-      keras.callbacks.CSVLogger(os.path.join(d, "log.csv"), append=True),
+      keras.callbacks.CSVLogger(csv_path, append=True),
       SampleGrid(os.path.join(d, "tensorboard"), os.path.join(d, "samples.png"),
                  config.sample_every, config.num_samples, config.seed),
   ]
   start = time.monotonic()
   model.fit(_batched(config, "train", True),
-            validation_data=_batched(config, "validation", False),
+            validation_data=_batched(config, "validation", False,
+                                     repeat=config.validation_draws),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
             callbacks=callbacks, verbose=2,
             shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
-  model.save_weights(os.path.join(d, "best.weights.h5"))  # the restored best
+  model.load_weights(best_path)
   results = _evaluate_and_write(config, model)
-  results["fit_seconds"] = fit_seconds
+  best, best_epoch = training.best_logged(csv_path)
+  results.update(fit_seconds=fit_seconds, best_val_bits_per_dim=best,
+                 best_epoch=best_epoch, checkpoint=best_path)
   results["export_dir"] = export.export_saved_model(
       model, config.export_dir or os.path.join(d, "export"),
       overwrite=config.overwrite_export or config.export_dir is None)
@@ -217,16 +229,14 @@ def run_train(config):
 
 
 def _evaluate_and_write(config, model):
-  test = _batched(config, "test", False)
-  draws = [float(np.mean(model.predict(test, verbose=0)))
-           for _ in range(config.eval_draws)]
+  test_bpd = training.evaluate_bits_per_dim(
+      model, _batched(config, "test", False), num_draws=config.eval_draws)
   png = images.write_png_grid(
       model.sample(config.num_samples, config.temperature,
                    seed=config.seed).numpy(),
       os.path.join(config.model_dir, "samples.png"))
-  return {"test_bits_per_dim": float(np.mean(draws)),
-          "eval_draws": config.eval_draws, "samples_png": png,
-          "parameters": int(model.count_params())}
+  return {"test_bits_per_dim": test_bpd, "eval_draws": config.eval_draws,
+          "samples_png": png, "parameters": int(model.count_params())}
 
 
 def _write_results(model_dir, results):
