@@ -155,12 +155,12 @@ def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
   test_x, _ = data.load_digits("test")
   model = RealNVP.from_preset("digits", num_res_blocks=1, num_filters=8)
   before_weights = {id(w): w.numpy().copy() for w in model.trainable_weights}
-  before = training.evaluate_bits_per_dim(model, test_x, num_draws=2)
+  before = training.evaluate_score(model, test_x, num_draws=2)
   model.compile()
   history = model.fit(training.image_dataset(train_x, batch_size=64,
                                              shuffle=True),
                       epochs=6, verbose=0)
-  after = training.evaluate_bits_per_dim(model, test_x, num_draws=2)
+  after = training.evaluate_score(model, test_x, num_draws=2)
   assert "bits_per_dim" in history.history
   assert after < before - 0.8, (before, after)
   for net in model.coupling_networks:

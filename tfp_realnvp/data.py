@@ -65,7 +65,10 @@ TFDS_DATASETS = {
     "mnist": ("mnist", "train[:55000]", "train[55000:]", "test"),
 }
 FLIP_DATASETS = ("celeba", "lsun_bedroom", "lsun_tower", "lsun_church_outdoor")
-DATASETS = ("digits",) + tuple(TFDS_DATASETS)
+# Vector data sets: split -> (number of points, seed).
+MOONS_SPLITS = {"train": (8192, 0), "validation": (1024, 1), "test": (2048, 2)}
+VECTOR_DATASETS = ("moons",)
+DATASETS = ("digits",) + VECTOR_DATASETS + tuple(TFDS_DATASETS)
 
 
 def preprocess(name, image, training, seed=None):
@@ -127,8 +130,17 @@ def digits_dataset(split):
   return tf.data.Dataset.from_tensor_slices(images)
 
 
+def moons_dataset(split):
+  """tf.data of float32 two-moons points (2,) of a split (fixed seeds)."""
+  n, seed = MOONS_SPLITS[split]
+  return tf.data.Dataset.from_tensor_slices(two_moons(n, seed=seed))
+
+
 def load(name, split, data_dir=None, training=False, seed=0):
-  """Pixels of any supported data set; see `DATASETS`."""
+  """Examples of any supported data set (see `DATASETS`): int32 pixels, or
+  float32 vectors for `VECTOR_DATASETS`."""
   if name == "digits":
     return digits_dataset(split)
+  if name == "moons":
+    return moons_dataset(split)
   return load_tfds(name, split, data_dir, training, seed)

@@ -7,6 +7,8 @@ Signatures, all with any batch size:
   * `sample(count, temperature)` (+ `label` (count,) int32 for a
     class-conditional model) -> (count, H, W, C) images in [0, 1].
 
+Vector models export `log_prob(x)` on (N, D) and `sample` (key `samples`).
+
 The SavedModel is written to a temporary folder next to `export_dir` and
 renamed into place, so an interrupted export never leaves a half-written
 model where a good one was.
@@ -22,21 +24,24 @@ from tfp_realnvp.bijectors import keras_tracking
 
 
 class _ExportModule(tf.Module):
-  """Holds the weights' `tf.Variable`s and the three signature functions.
+  """Holds the weights' `tf.Variable`s and the signature functions.
 
   The Keras model itself is not an attribute: SavedModel would then also trace
   its `call` as a default signature. The functions close over it instead.
+  Image models (`RealNVP`) get all three signatures; vector models
+  (`VectorRealNVP`) get `log_prob` and `sample` (output key `samples`).
   """
 
   def __init__(self, model):
     super().__init__()
     self.weights = [keras_tracking.underlying_variable(w) for w in model.weights]
-    image = tf.TensorSpec((None,) + tuple(model.image_shape), tf.float32)
-    pixels = tf.TensorSpec((None,) + tuple(model.image_shape), tf.int32)
+    event = (None,) + tuple(model.event_shape)
     count = tf.TensorSpec([], tf.int32)
     temperature = tf.TensorSpec([], tf.float32)
     conditional = model.num_classes is not None
     labels = [tf.TensorSpec([None], tf.int32)] if conditional else []
+    is_image = hasattr(model, "bits_per_dim")
+    sample_key = "images" if is_image else "samples"
 
     def log_prob(x, *label):
       return {"log_prob": model.log_prob(x, *label)}
@@ -45,13 +50,16 @@ class _ExportModule(tf.Module):
       return {"bits_per_dim": model.bits_per_dim(p, *label)}
 
     def sample(n, t, *label):
-      return {"images": model.sample(n, t, label=label[0] if label else None)}
+      return {sample_key: model.sample(n, t, label=label[0] if label else None)}
 
-    self.log_prob = tf.function(log_prob, input_signature=[image] + labels)
-    self.bits_per_dim = tf.function(bits_per_dim,
-                                    input_signature=[pixels] + labels)
-    self.sample = tf.function(sample,
-                              input_signature=[count, temperature] + labels)
+    self.endpoints = {
+        "log_prob": tf.function(
+            log_prob, input_signature=[tf.TensorSpec(event, tf.float32)] + labels),
+        "sample": tf.function(
+            sample, input_signature=[count, temperature] + labels)}
+    if is_image:
+      self.endpoints["bits_per_dim"] = tf.function(
+          bits_per_dim, input_signature=[tf.TensorSpec(event, tf.int32)] + labels)
 
 
 def export_saved_model(model, export_dir, overwrite=False):
@@ -71,9 +79,7 @@ def export_saved_model(model, export_dir, overwrite=False):
                      f"{uuid.uuid4().hex[:8]}")
   module = _ExportModule(model)
   try:
-    tf.saved_model.save(module, tmp, signatures={
-        "log_prob": module.log_prob, "bits_per_dim": module.bits_per_dim,
-        "sample": module.sample})
+    tf.saved_model.save(module, tmp, signatures=dict(module.endpoints))
     if os.path.exists(export_dir):
       old = tmp + "-old"
       os.rename(export_dir, old)

@@ -21,12 +21,40 @@ def grid(images, columns=None, pad=1):
   return np.round(out * 255.).astype(np.uint8)
 
 
-def write_png_grid(images, path, columns=None, upscale=None):
-  """Writes a PNG grid of `images` (N, H, W, C) in [0, 1]; small images upscaled."""
-  g = grid(images, columns)
+def write_png(image, path, upscale=None):
+  """Writes a uint8 (H, W, C) image as PNG; small images are upscaled to ~256 px."""
   if upscale is None:
-    upscale = max(1, 256 // max(g.shape[:2]))
+    upscale = max(1, 256 // max(image.shape[:2]))
   if upscale > 1:
-    g = np.repeat(np.repeat(g, upscale, axis=0), upscale, axis=1)
-  tf.io.write_file(path, tf.io.encode_png(g))
+    image = np.repeat(np.repeat(image, upscale, axis=0), upscale, axis=1)
+  tf.io.write_file(path, tf.io.encode_png(image))
   return path
+
+
+def write_png_grid(images, path, columns=None, upscale=None):
+  """Writes a PNG grid of `images` (N, H, W, C) in [0, 1]."""
+  return write_png(grid(images, columns), path, upscale)
+
+
+def density_and_samples(log_prob_fn, samples, extent, size=256):
+  """A 2-D density (left) and a histogram of samples (right), uint8 (size, 2 size + 4, 1).
+
+  Args:
+    log_prob_fn: (N, 2) float32 points -> (N,) log-density.
+    samples: (M, 2) points.
+    extent: (x min, x max, y min, y max); y points up in the image.
+  """
+  xs = np.linspace(extent[0], extent[1], size)
+  ys = np.linspace(extent[2], extent[3], size)
+  points = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
+  density = np.exp(np.asarray(log_prob_fn(points))).reshape(size, size)
+  hist, _, _ = np.histogram2d(samples[:, 1], samples[:, 0], bins=size,
+                              range=[extent[2:], extent[:2]])
+
+  def to_image(values):
+    values = values / max(values.max(), 1e-12)
+    return (np.clip(values, 0., 1.) * 255).astype(np.uint8)[::-1]
+
+  return np.concatenate([to_image(density),
+                         np.full((size, 4), 255, np.uint8),
+                         to_image(np.sqrt(hist))], axis=1)[..., None]

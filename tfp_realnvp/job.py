@@ -30,9 +30,11 @@ from tfp_realnvp import images
 from tfp_realnvp import presets
 from tfp_realnvp import training
 from tfp_realnvp.model import RealNVP
+from tfp_realnvp.vector import VectorRealNVP
 
-ARCHITECTURE_KEYS = ("image_shape", "num_scales", "num_res_blocks",
-                     "num_filters", "num_levels", "alpha", "num_classes")
+# config.json keys that are not architecture.
+NOT_ARCHITECTURE = ("name", "l2_coeff")
+MOONS_EXTENT = (-1.5, 2.5, -1.0, 1.5)
 
 
 @dataclasses.dataclass
@@ -64,6 +66,8 @@ class JobConfig:
   checkpoint: str = None           # eval/sample/export: a weights file
 
   def model_kwargs(self):
+    if self.dataset in data.VECTOR_DATASETS:
+      return dict(presets.VECTOR_PRESETS[self.dataset], l2_coeff=self.l2)
     name = self.preset or ("lsun" if self.dataset.startswith("lsun")
                            else self.dataset)
     return presets.preset(name, num_scales=self.num_scales,
@@ -91,16 +95,32 @@ def validate(config):
 
 
 def build_model(config):
-  kwargs = config.model_kwargs()
-  model = RealNVP(**kwargs)
+  model_class = (VectorRealNVP if config.dataset in data.VECTOR_DATASETS
+                 else RealNVP)
+  model = model_class(**config.model_kwargs())
   _check_model_dir(config.model_dir, model)
   return model
 
 
 def _architecture(model):
   cfg = model.get_config()
-  return {k: (list(cfg[k]) if isinstance(cfg[k], tuple) else cfg[k])
-          for k in ARCHITECTURE_KEYS}
+  return {k: (list(v) if isinstance(v, tuple) else v)
+          for k, v in cfg.items() if k not in NOT_ARCHITECTURE}
+
+
+def _monitor(model):
+  """The validation score `fit` logs: val_bits_per_dim, or val_nll for vectors."""
+  return f"val_{model.metric_name}"
+
+
+def sample_figure(model, num_samples, temperature=1.0, seed=0):
+  """What a person looks at: a grid of sampled images, or for 2-D data the
+  density and a histogram of samples. uint8 (H, W, C)."""
+  if isinstance(model, VectorRealNVP):
+    samples = model.sample(max(num_samples, 20000), temperature, seed=seed)
+    return images.density_and_samples(
+        lambda p: model.log_prob(p).numpy(), samples.numpy(), MOONS_EXTENT)
+  return images.grid(model.sample(num_samples, temperature, seed=seed).numpy())
 
 
 def _check_model_dir(model_dir, model):
@@ -144,11 +164,10 @@ class SampleGrid(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     if (epoch + 1) % self.every:
       return
-    samples = self.model.sample(self.num_samples, seed=self.seed).numpy()
-    images.write_png_grid(samples, self.png_path)
+    figure = sample_figure(self.model, self.num_samples, seed=self.seed)
+    images.write_png(figure, self.png_path)
     with self.writer.as_default():
-      tf.summary.image("samples", images.grid(samples)[np.newaxis],
-                       step=epoch + 1)
+      tf.summary.image("samples", figure[np.newaxis], step=epoch + 1)
       self.writer.flush()
 
 
@@ -194,15 +213,16 @@ def run_train(config):
     callbacks.append(training.TimeLimit(config.time_limit))
   if config.early_stopping:
     callbacks.append(keras.callbacks.EarlyStopping(
-        "val_bits_per_dim", mode="min", patience=config.early_stopping))
+        _monitor(model), mode="min", patience=config.early_stopping))
   callbacks += [
       keras.callbacks.ModelCheckpoint(
           os.path.join(d, "checkpoints", "epoch_{epoch:04d}.weights.h5"),
           save_weights_only=True),
       keras.callbacks.ModelCheckpoint(
-          best_path, monitor="val_bits_per_dim", mode="min",
+          best_path, monitor=_monitor(model), mode="min",
           save_best_only=True, save_weights_only=True,
-          initial_value_threshold=training.best_logged(csv_path)[0]),
+          initial_value_threshold=training.best_logged(
+              csv_path, _monitor(model))[0]),
       keras.callbacks.TensorBoard(os.path.join(d, "tensorboard")),
       keras.callbacks.CSVLogger(csv_path, append=True),
       SampleGrid(os.path.join(d, "tensorboard"), os.path.join(d, "samples.png"),
@@ -218,8 +238,8 @@ def run_train(config):
   fit_seconds = time.monotonic() - start
   model.load_weights(best_path)
   results = _evaluate_and_write(config, model)
-  best, best_epoch = training.best_logged(csv_path)
-  results.update(fit_seconds=fit_seconds, best_val_bits_per_dim=best,
+  best, best_epoch = training.best_logged(csv_path, _monitor(model))
+  results.update({"fit_seconds": fit_seconds, f"best_{_monitor(model)}": best},
                  best_epoch=best_epoch, checkpoint=best_path)
   results["export_dir"] = export.export_saved_model(
       model, config.export_dir or os.path.join(d, "export"),
@@ -229,13 +249,12 @@ def run_train(config):
 
 
 def _evaluate_and_write(config, model):
-  test_bpd = training.evaluate_bits_per_dim(
+  score = training.evaluate_score(
       model, _batched(config, "test", False), num_draws=config.eval_draws)
-  png = images.write_png_grid(
-      model.sample(config.num_samples, config.temperature,
-                   seed=config.seed).numpy(),
+  png = images.write_png(
+      sample_figure(model, config.num_samples, config.temperature, config.seed),
       os.path.join(config.model_dir, "samples.png"))
-  return {"test_bits_per_dim": test_bpd, "eval_draws": config.eval_draws,
+  return {f"test_{model.metric_name}": score, "eval_draws": config.eval_draws,
           "samples_png": png, "parameters": int(model.count_params())}
 
 
@@ -257,15 +276,14 @@ def run_sample(config):
   validate(config)
   model, path = load_model(config)
   d = config.model_dir
-  samples = model.sample(config.num_samples, config.temperature,
-                         seed=config.seed).numpy()
-  grid_png = images.write_png_grid(
-      samples, os.path.join(d, f"samples_t{config.temperature:g}.png"))
-  manifold_png = images.write_png_grid(
-      latent_manifold(model, config.seed),
-      os.path.join(d, "manifold.png"), columns=8)
-  return {"samples_png": grid_png, "manifold_png": manifold_png,
-          "checkpoint": path}
+  results = {"checkpoint": path, "samples_png": images.write_png(
+      sample_figure(model, config.num_samples, config.temperature, config.seed),
+      os.path.join(d, f"samples_t{config.temperature:g}.png"))}
+  if isinstance(model, RealNVP):
+    results["manifold_png"] = images.write_png_grid(
+        latent_manifold(model, config.seed),
+        os.path.join(d, "manifold.png"), columns=8)
+  return results
 
 
 def latent_manifold(model, seed=0, size=8):

@@ -25,6 +25,13 @@ PRESETS = {
 }
 
 
+# Vector data: keyword arguments of `VectorRealNVP`.
+VECTOR_PRESETS = {
+    "moons": dict(num_features=2, num_couplings=8, hidden_units=64,
+                  num_hidden_layers=2),
+}
+
+
 def preset(name, **overrides):
   """The keyword arguments of `RealNVP` for a preset, with overrides applied."""
   if name not in PRESETS:

@@ -64,9 +64,11 @@ def image_dataset(pixels, labels=None, batch_size=64, shuffle=False, seed=0,
   return batch_pipeline(ds, batch_size, shuffle, seed, repeat)
 
 
-def evaluate_bits_per_dim(model, data, labels=None, num_draws=10,
+def evaluate_score(model, data, labels=None, num_draws=10,
                           batch_size=256):
-  """Mean bits/dim over every image and `num_draws` dequantization draws.
+  """Mean of what the model's `call` returns (bits/dim for images, NLL in
+  nats for vectors) over every example and `num_draws` draws of `call`'s
+  randomness (the dequantization noise).
 
   `data`: a batched `tf.data.Dataset`, or in-memory pixels (and `labels`).
   """
