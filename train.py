@@ -41,6 +41,9 @@ flags.DEFINE_float("time_limit", _DEFAULTS.time_limit, "Stop training after the 
                    "ends past this many seconds (0: no limit).", lower_bound=0)
 flags.DEFINE_integer("early_stopping", None, "Stop after this many epochs "
                      "without a better validation bits/dim.", lower_bound=1)
+flags.DEFINE_integer("lr_plateau", None, "Halve the learning rate after this "
+                     "many epochs without a better validation score.",
+                     lower_bound=1)
 flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate, "Adam's.",
                    lower_bound=0)
 flags.DEFINE_float("l2", _DEFAULTS.l2, "L2 coefficient (reference 5e-5).",

@@ -27,6 +27,8 @@ def main():
   p.add_argument("--num_scales", type=int, default=None)
   p.add_argument("--num_res_blocks", type=int, default=None)
   p.add_argument("--num_filters", type=int, default=None)
+  p.add_argument("--l2", type=float, default=5e-5)
+  p.add_argument("--lr_plateau", type=int, default=None)
   p.add_argument("--out", default="runs/digits_bench")
   args = p.parse_args()
   shutil.rmtree(args.out, ignore_errors=True)  # a fresh run, not a resume
@@ -34,7 +36,8 @@ def main():
       dataset="digits", time_limit=args.seconds, epochs=100000,
       batch_size=args.batch_size, learning_rate=args.learning_rate,
       num_scales=args.num_scales, num_res_blocks=args.num_res_blocks,
-      num_filters=args.num_filters, validation_draws=4, sample_every=10 ** 6,
+      num_filters=args.num_filters, l2=args.l2, lr_plateau=args.lr_plateau,
+      validation_draws=4, sample_every=10 ** 6,
       model_dir=args.out)
   results = job.run_train(config)
   results["config"] = {k: v for k, v in vars(config).items() if v is not None}

@@ -62,7 +62,8 @@ def test_train_writes_everything_and_export_loads_without_the_package(tmp_path):
   for name in ("config.json", "best.weights.h5", "log.csv", "samples.png",
                "results.json", "checkpoints/epoch_0002.weights.h5"):
     assert os.path.exists(os.path.join(d, name)), name
-  assert os.listdir(os.path.join(d, "tensorboard"))
+  assert {"train", "validation", "samples", "test"} <= set(
+      os.listdir(os.path.join(d, "tensorboard")))
   assert np.isfinite(results["test_bits_per_dim"])
   export_dir = results["export_dir"]
 

@@ -18,6 +18,7 @@ import dataclasses
 import glob
 import json
 import os
+import sys
 import time
 
 import keras
@@ -51,6 +52,8 @@ class JobConfig:
   steps_per_epoch: int = None
   time_limit: float = 95.          # seconds of fit; None or 0: no limit
   early_stopping: int = None       # patience in epochs
+  lr_plateau: int = None           # halve the learning rate after this many
+                                   # epochs without a better validation score
   learning_rate: float = 1e-3
   l2: float = 5e-5
   model_dir: str = "runs/digits"
@@ -214,6 +217,9 @@ def run_train(config):
   if config.early_stopping:
     callbacks.append(keras.callbacks.EarlyStopping(
         _monitor(model), mode="min", patience=config.early_stopping))
+  if config.lr_plateau:
+    callbacks.append(keras.callbacks.ReduceLROnPlateau(
+        _monitor(model), factor=0.5, patience=config.lr_plateau, mode="min"))
   callbacks += [
       keras.callbacks.ModelCheckpoint(
           os.path.join(d, "checkpoints", "epoch_{epoch:04d}.weights.h5"),
@@ -233,7 +239,9 @@ def run_train(config):
             validation_data=_batched(config, "validation", False,
                                      repeat=config.validation_draws),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-            callbacks=callbacks, verbose=2,
+            callbacks=callbacks,
+            # The progress bar on a terminal, one line per epoch in a log.
+            verbose=1 if sys.stdout.isatty() else 2,
             shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
   model.load_weights(best_path)
@@ -254,6 +262,13 @@ def _evaluate_and_write(config, model):
   png = images.write_png(
       sample_figure(model, config.num_samples, config.temperature, config.seed),
       os.path.join(config.model_dir, "samples.png"))
+  writer = tf.summary.create_file_writer(
+      os.path.join(config.model_dir, "tensorboard", "test"))
+  with writer.as_default():
+    optimizer = getattr(model, "optimizer", None)
+    step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
+    tf.summary.scalar(f"test_{model.metric_name}", score, step=step)
+  writer.close()
   return {f"test_{model.metric_name}": score, "eval_draws": config.eval_draws,
           "samples_png": png, "parameters": int(model.count_params())}
 
