@@ -1,6 +1,5 @@
 """The training job: data, modes, checkpoints, export loaded without this package."""
 
-import json
 import os
 import subprocess
 import sys

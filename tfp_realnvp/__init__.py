@@ -6,4 +6,5 @@ from tfp_realnvp.model import RealNVP
 from tfp_realnvp.presets import PRESETS
 from tfp_realnvp.vector import VectorRealNVP
 
+__all__ = ["PRESETS", "RealNVP", "VectorRealNVP", "bijectors", "bits_per_dim"]
 __version__ = "0.1.0"
