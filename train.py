@@ -5,6 +5,7 @@
     python train.py --mode=eval --model_dir=runs/digits
     python train.py --mode=sample --temperature=0.7 --model_dir=runs/digits
     python train.py --mode=export --export_dir=/tmp/realnvp --model_dir=runs/digits
+    python train.py --strategy=mirrored --mixed_precision=bfloat16
 
 Flags and wiring only; the job lives in `tfp_realnvp/job.py`.
 """
@@ -18,6 +19,7 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 
 from tfp_realnvp import data  # noqa: E402
+from tfp_realnvp import distribute  # noqa: E402
 from tfp_realnvp import job  # noqa: E402
 from tfp_realnvp import presets  # noqa: E402
 
@@ -68,6 +70,15 @@ flags.DEFINE_string("export_dir", None, "SavedModel folder (default: "
                     "model_dir/export).")
 flags.DEFINE_bool("overwrite_export", False, "Replace an existing export_dir.")
 flags.DEFINE_bool("jit_compile", False, "Compile the training step with XLA.")
+flags.DEFINE_enum("strategy", _DEFAULTS.strategy, list(distribute.STRATEGIES),
+                  "tf.distribute strategy: one device, the local devices, "
+                  "several workers (TF_CONFIG), or a TPU.")
+flags.DEFINE_string("tpu", _DEFAULTS.tpu, "--strategy=tpu: the TPU's name or "
+                    "grpc:// address ('' = local).")
+flags.DEFINE_enum("mixed_precision", None, sorted(job.MIXED_PRECISION),
+                  "Run the coupling networks in this dtype (bfloat16 on "
+                  "CPU/TPU, float16 on GPU); the flow, its log-dets, batch-norm "
+                  "statistics and the loss stay float32.")
 flags.DEFINE_string("checkpoint", None, "Weights file for eval/sample/export "
                     "(default: the model_dir's best).")
 

@@ -9,6 +9,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+# Two logical CPU devices, so the tf.distribute tests mirror over two replicas
+# on a CPU-only machine; this must run before TensorFlow initialises devices.
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration()] * 2)
+
 
 class ConvShiftAndLogScale(keras.layers.Layer):
   """3x3 conv -> tanh -> 3x3 conv, split into (shift, log_scale).
@@ -119,7 +125,19 @@ def record(name, key, value):
   row[key] = max(value, row.get(key, 0.0))
 
 
+_FIGURES = {}
+
+
+def report(what, value):
+  """A measured figure (a loss, a bits/dim) to print after the run."""
+  _FIGURES[what] = value
+
+
 def pytest_terminal_summary(terminalreporter):
+  if _FIGURES:
+    terminalreporter.section("measured figures")
+    for what, value in _FIGURES.items():
+      terminalreporter.write_line(f"{what}: {value}")
   if not _MEASURED:
     return
   keys = sorted({k for row in _MEASURED.values() for k in row})

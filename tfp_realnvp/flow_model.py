@@ -131,6 +131,11 @@ class FlowModel(keras.Model):
     if optimizer is None:
       optimizer = keras.optimizers.Adam(1e-3, global_clipnorm=100.)
     super().compile(optimizer=optimizer, **kwargs)
+    # Create the optimizer's slots now (in the strategy's scope, if any):
+    # left to the first training step, they make tf.function trace the
+    # step twice (once creating variables, once without), doubling the
+    # first epoch's time.
+    self.optimizer.build(self.trainable_variables)
 
   def l2_penalty(self):
     weights = [w for w in self.trainable_weights
@@ -144,8 +149,23 @@ class FlowModel(keras.Model):
                    training=True):
     del x, y, sample_weight, training
     self.metric_tracker.update_state(y_pred)
-    return (tf.reduce_mean(y_pred) +
+    loss = (tf.reduce_mean(y_pred) +
             self.l2_coeff * self.loss_units_per_nat * self.l2_penalty())
+    # Under tf.distribute each replica's gradients are summed: the loss of a
+    # replica is its share of the mean (what Keras' own losses do).
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss / replicas if replicas > 1 else loss
+
+  def compute_metrics(self, x, y, y_pred, sample_weight=None):
+    results = super().compute_metrics(x, y, y_pred, sample_weight)
+    strategy = self.distribute_strategy
+    if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and
+        strategy.extended._in_multi_worker_mode()):  # pylint: disable=protected-access
+      # Keras 3.15 averages a multi-worker step's results with
+      # strategy.reduce("MEAN", v, axis=0), which fails on scalars: give
+      # them that axis (the mean over it and the workers is the same).
+      results = {k: tf.reshape(v, [1]) for k, v in results.items()}
+    return results
 
   def get_config(self):
     return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,

@@ -12,12 +12,23 @@ and returns a dict of what it measured and wrote. The model directory holds
     samples.png            a grid of samples
     results.json           test bits/dim and paths
     export/                the SavedModel (`export.py`)
+    RUNNING                while a training run owns the folder (pid, host)
+
+A second training run on a model_dir that a live process owns is refused;
+the folder of a run that died (`kill -9`) is taken over, and the run resumes
+from `backup/` (weights, optimizer slots, batch-norm moving averages, epoch;
+the data restart at that epoch), losing at most the epoch it was in. A NaN or
+Inf loss raises `FloatingPointError` naming the step before anything is saved
+from the broken weights.
 """
 
+import contextlib
 import dataclasses
 import glob
 import json
 import os
+import shutil
+import socket
 import sys
 import time
 
@@ -26,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import data
+from tfp_realnvp import distribute
 from tfp_realnvp import export
 from tfp_realnvp import images
 from tfp_realnvp import presets
@@ -35,6 +47,7 @@ from tfp_realnvp.vector import VectorRealNVP
 
 # config.json keys that are not architecture.
 NOT_ARCHITECTURE = ("name", "l2_coeff")
+MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 MOONS_EXTENT = (-1.5, 2.5, -1.0, 1.5)
 
 
@@ -67,15 +80,22 @@ class JobConfig:
   overwrite_export: bool = False
   jit_compile: bool = False
   checkpoint: str = None           # eval/sample/export: a weights file
+  strategy: str = "default"        # distribute.STRATEGIES
+  tpu: str = ""                    # --strategy=tpu: the TPU's name or address
+  mixed_precision: str = None      # None, "bfloat16" or "float16": networks'
+                                   # compute dtype (the flow stays float32)
 
   def model_kwargs(self):
+    dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
     if self.dataset in data.VECTOR_DATASETS:
-      return dict(presets.VECTOR_PRESETS[self.dataset], l2_coeff=self.l2)
+      return dict(presets.VECTOR_PRESETS[self.dataset], l2_coeff=self.l2,
+                  dtype=dtype)
     name = self.preset or ("lsun" if self.dataset.startswith("lsun")
                            else self.dataset)
-    return presets.preset(name, num_scales=self.num_scales,
-                          num_res_blocks=self.num_res_blocks,
-                          num_filters=self.num_filters, l2_coeff=self.l2)
+    return dict(presets.preset(name, num_scales=self.num_scales,
+                               num_res_blocks=self.num_res_blocks,
+                               num_filters=self.num_filters, l2_coeff=self.l2),
+                dtype=dtype)
 
 
 def validate(config):
@@ -94,15 +114,77 @@ def validate(config):
     raise ValueError(f"--learning_rate must be > 0; got {config.learning_rate}.")
   if not config.temperature > 0:
     raise ValueError(f"--temperature must be > 0; got {config.temperature}.")
+  if config.strategy not in distribute.STRATEGIES:
+    raise ValueError(f"Unknown --strategy {config.strategy!r}; choose one of "
+                     f"{', '.join(distribute.STRATEGIES)}.")
+  if config.mixed_precision not in (None, *MIXED_PRECISION):
+    raise ValueError(f"--mixed_precision must be one of "
+                     f"{', '.join(MIXED_PRECISION)}; got "
+                     f"{config.mixed_precision!r}.")
   config.model_kwargs()  # unknown preset or override
 
 
-def build_model(config):
+def build_model(config, model_dir=None):
+  """The model the config describes; checks `model_dir` (default: the
+  config's) holds this architecture or none."""
   model_class = (VectorRealNVP if config.dataset in data.VECTOR_DATASETS
                  else RealNVP)
   model = model_class(**config.model_kwargs())
-  _check_model_dir(config.model_dir, model)
+  _check_model_dir(model_dir or config.model_dir, model)
   return model
+
+
+@contextlib.contextmanager
+def model_dir_lock(model_dir):
+  """Owns `model_dir` for one training run (file `RUNNING`: pid and host).
+
+  Refuses a folder a live process owns, so two runs never overwrite each
+  other's checkpoints; takes over the lock of a dead process on this host.
+  """
+  os.makedirs(model_dir, exist_ok=True)
+  path = os.path.join(model_dir, "RUNNING")
+  me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+  for _ in range(2):
+    try:
+      fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+      owner = _lock_owner(path)
+      if owner is not None and (owner.get("host") != me["host"] or
+                                _process_alive(owner.get("pid"))):
+        raise RuntimeError(
+            f"model_dir {model_dir} is in use by another training run "
+            f"(pid {owner.get('pid')} on {owner.get('host')}, since "
+            f"{time.ctime(owner.get('since', 0))}). Two runs in one model_dir "
+            "would overwrite each other's checkpoints: wait for it to end, "
+            f"use another --model_dir, or delete {path} if that run is gone.")
+      os.remove(path)  # its owner died: take over (the run resumes)
+      continue
+    with os.fdopen(fd, "w") as f:
+      json.dump(me, f)
+    break
+  try:
+    yield
+  finally:
+    if _lock_owner(path) == me:
+      os.remove(path)
+
+
+def _lock_owner(path):
+  try:
+    with open(path) as f:
+      return json.load(f)
+  except (OSError, ValueError):
+    return None
+
+
+def _process_alive(pid):
+  try:
+    os.kill(int(pid), 0)
+  except (ProcessLookupError, TypeError, ValueError):
+    return False
+  except PermissionError:
+    return True
+  return True
 
 
 def _architecture(model):
@@ -198,20 +280,39 @@ def load_model(config):
 def run_train(config):
   """Trains; writes checkpoints, logs, samples, test bits/dim and the export.
 
-  The best validation weights have one keeper, `best.weights.h5`: a
-  `ModelCheckpoint` whose threshold, after a resume, is the best value in
-  `log.csv`, so a restarted run never replaces a better earlier best.
+  The model and optimizer are created in the `--strategy`'s scope. Workers
+  other than the chief write to a private folder (`distribute.worker_dir`).
   """
   validate(config)
+  strategy = distribute.make_strategy(config.strategy, config.tpu)
+  d = distribute.worker_dir(config.model_dir, strategy)
+  with model_dir_lock(d):
+    results = _train(config, strategy, d)
+  if d != config.model_dir:
+    shutil.rmtree(d, ignore_errors=True)
+  return results
+
+
+def _train(config, strategy, d):
+  """The best validation weights have one keeper, `best.weights.h5`: a
+  `ModelCheckpoint` whose threshold, after a resume, is the best value in
+  `log.csv`, so a restarted run never replaces a better earlier best."""
   keras.utils.set_random_seed(config.seed)
-  model = build_model(config)
-  model.compile(optimizer=training.adam(config.learning_rate),
-                jit_compile=config.jit_compile)
-  d = config.model_dir
+  with strategy.scope():
+    model = build_model(config, d)
+    model.compile(optimizer=training.adam(config.learning_rate),
+                  jit_compile=config.jit_compile)
   best_path = os.path.join(d, "best.weights.h5")
   csv_path = os.path.join(d, "log.csv")
+  backup = os.path.join(d, "backup")
   os.makedirs(os.path.join(d, "checkpoints"), exist_ok=True)
-  callbacks = [keras.callbacks.BackupAndRestore(os.path.join(d, "backup"))]
+  callbacks = [
+      # Kept twice: a kill during a save leaves the previous state readable.
+      keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
+      training.StopOnNonFinite(
+          f"The last completed epoch is in {backup} (the same command "
+          f"resumes from it) and the best weights in {best_path}."),
+  ]
   if config.time_limit:
     callbacks.append(training.TimeLimit(config.time_limit))
   if config.early_stopping:
@@ -235,7 +336,9 @@ def run_train(config):
                  config.sample_every, config.num_samples, config.seed),
   ]
   start = time.monotonic()
-  model.fit(_batched(config, "train", True),
+  # With --steps_per_epoch the training data repeat: every epoch is full.
+  model.fit(_batched(config, "train", True,
+                     repeat=None if config.steps_per_epoch else 1),
             validation_data=_batched(config, "validation", False,
                                      repeat=config.validation_draws),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
@@ -245,25 +348,31 @@ def run_train(config):
             shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
   model.load_weights(best_path)
-  results = _evaluate_and_write(config, model)
+  results = _evaluate_and_write(config, model, d)
   best, best_epoch = training.best_logged(csv_path, _monitor(model))
   results.update({"fit_seconds": fit_seconds, f"best_{_monitor(model)}": best},
-                 best_epoch=best_epoch, checkpoint=best_path)
+                 best_epoch=best_epoch, checkpoint=best_path,
+                 steps=int(model.optimizer.iterations.numpy()),
+                 replicas=strategy.num_replicas_in_sync)
+  export_dir = os.path.join(d, "export")
+  if config.export_dir and d == config.model_dir:
+    export_dir = config.export_dir
   results["export_dir"] = export.export_saved_model(
-      model, config.export_dir or os.path.join(d, "export"),
-      overwrite=config.overwrite_export or config.export_dir is None)
+      model, export_dir,
+      overwrite=config.overwrite_export or export_dir != config.export_dir)
   _write_results(d, results)
   return results
 
 
-def _evaluate_and_write(config, model):
+def _evaluate_and_write(config, model, model_dir=None):
+  d = model_dir or config.model_dir
   score = training.evaluate_score(
       model, _batched(config, "test", False), num_draws=config.eval_draws)
   png = images.write_png(
       sample_figure(model, config.num_samples, config.temperature, config.seed),
-      os.path.join(config.model_dir, "samples.png"))
+      os.path.join(d, "samples.png"))
   writer = tf.summary.create_file_writer(
-      os.path.join(config.model_dir, "tensorboard", "test"))
+      os.path.join(d, "tensorboard", "test"))
   with writer.as_default():
     optimizer = getattr(model, "optimizer", None)
     step = int(optimizer.iterations.numpy()) if optimizer is not None else 0

@@ -115,9 +115,18 @@ class RealNVP(flow_model.FlowModel):
   def call(self, inputs, training=None):
     """bits/dim of integer pixels, with fresh dequantization noise."""
     pixels, label = self._split_inputs(inputs)
-    noise = keras.random.uniform(tf.shape(pixels), dtype=self.flow_dtype,
-                                 seed=self._noise_seed)
-    return self._bits_per_dim(pixels, label, noise)
+    return self._bits_per_dim(pixels, label, self._dequantization_noise(
+        tf.shape(pixels)))
+
+  def _dequantization_noise(self, shape):
+    """U[0, 1) noise from the model's seed generator; under tf.distribute
+    each replica folds its id into the seed, so replicas draw different noise."""
+    seed = self._noise_seed.next()                      # (2,) int
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+      seed = seed + tf.cast(
+          tf.stack([context.replica_id_in_sync_group, 0]), seed.dtype)
+    return tf.random.stateless_uniform(shape, seed, dtype=self.flow_dtype)
 
   def _bits_per_dim(self, pixels, label, noise):
     y = bits.dequantize(pixels, self.num_levels, noise)  # in [0, 1]

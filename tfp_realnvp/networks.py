@@ -89,9 +89,16 @@ class WeightNormConv2D(keras.layers.Layer):
 
 
 def _batch_norm(dtype):
-  # The reference's in-network batch norm: no gamma, eps 1e-4, momentum 0.9.
-  return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4,
-                                         scale=False, dtype=dtype)
+  """The reference's in-network batch norm: no gamma, eps 1e-4, momentum 0.9.
+
+  Created under a `tf.distribute` strategy of several replicas, it uses the
+  global batch's statistics (Keras' `synchronized`), as the flow's batch-norm
+  bijectors do, so a replicated model computes what one device would.
+  """
+  strategy = tf.distribute.get_strategy()
+  return keras.layers.BatchNormalization(
+      momentum=0.9, epsilon=1e-4, scale=False, dtype=dtype,
+      synchronized=strategy.num_replicas_in_sync > 1)
 
 
 class CouplingResNet(keras.layers.Layer):

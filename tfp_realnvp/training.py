@@ -1,12 +1,15 @@
 """Training helpers shared by the job (`job.py`), the benchmarks and the tests."""
 
 import csv
+import math
 import os
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from tfp_realnvp import distribute
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -21,8 +24,38 @@ class TimeLimit(keras.callbacks.Callback):
     self._start = time.monotonic()
 
   def on_epoch_end(self, epoch, logs=None):
-    if time.monotonic() - self._start >= self.seconds:
+    # Workers of a cluster must stop at the same epoch, whoever's clock says so.
+    if distribute.agree(self.model.distribute_strategy,
+                        time.monotonic() - self._start >= self.seconds):
       self.model.stop_training = True
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+  """Raises `FloatingPointError` naming the step at the first NaN or Inf loss.
+
+  Raising (rather than `stop_training`, as `keras.callbacks.TerminateOnNaN`
+  does) skips the epoch-end callbacks, so no checkpoint or backup is written
+  from the broken weights: the last good state stays on disk. `where` says
+  in the message where that state is.
+  """
+
+  def __init__(self, where=""):
+    super().__init__()
+    self.where = where
+    self._epoch = 0
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self._epoch = epoch
+
+  def on_train_batch_end(self, batch, logs=None):
+    loss = (logs or {}).get("loss")
+    if loss is None or math.isfinite(float(loss)):
+      return
+    step = int(self.model.optimizer.iterations.numpy())
+    raise FloatingPointError(
+        f"Training stopped: the loss is {float(loss)} at step {step} (epoch "
+        f"{self._epoch + 1}, batch {batch + 1}). Nothing was saved from this "
+        f"epoch. {self.where}".strip())
 
 
 def adam(learning_rate=1e-3, clipnorm=100.):
@@ -40,12 +73,13 @@ def batch_pipeline(ds, batch_size, shuffle=False, seed=0, repeat=1,
   """Batches a dataset of examples as `fit`/`evaluate`/`predict` want them.
 
   The remainder batch is kept (evaluation covers the whole split); `repeat`
-  > 1 repeats the data (several dequantization draws per pass); `cache` keeps
-  decoded examples in memory (for small data sets).
+  > 1 repeats the data (several dequantization draws per pass), None
+  forever (epochs of `steps_per_epoch` steps); `cache` keeps decoded
+  examples in memory (for small data sets).
   """
   if cache:
     ds = ds.cache()
-  if repeat > 1:
+  if repeat is None or repeat > 1:
     ds = ds.repeat(repeat)
   if shuffle:
     ds = ds.shuffle(10000, seed=seed, reshuffle_each_iteration=True)

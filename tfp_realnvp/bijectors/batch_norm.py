@@ -21,6 +21,16 @@ The moving averages are non-trainable weights of a small Keras layer,
 `BatchStatistics`, which a Keras model owning it saves and restores with the
 rest of its weights.
 
+Under `tf.distribute` with several replicas, the batch moments are those of
+the global batch: each replica sums its entries, the sums are all-reduced,
+and the squared deviations from the global mean are all-reduced in a second
+pass (`global_moments`). Every replica therefore normalises with the same
+statistics a single device would compute on the whole batch, the loss and
+log-det are those of the single-device model, and the moving averages stay
+identical on every replica (they are aggregated by mean, a no-op on equal
+values). Per-replica statistics would instead make the density depend on
+how the batch is split.
+
 Difference from the reference: the reference applies this normalisation after
 a checkerboard coupling to the transformed entries only, with statistics that
 include the zeroed kept entries. Here it normalises every entry of its input
@@ -37,7 +47,21 @@ from tfp_realnvp.bijectors import keras_tracking
 
 tfb = tfp.bijectors
 
-__all__ = ["BatchNormalization", "BatchStatistics"]
+__all__ = ["BatchNormalization", "BatchStatistics", "global_moments"]
+
+
+def global_moments(x, axes):
+  """Mean and variance of `x` over `axes` and, in a replica context of several
+  replicas, over every replica's `x` (two passes: the exact statistics of the
+  concatenated batch, as precise as `tf.nn.moments`). Differentiable."""
+  context = tf.distribute.get_replica_context()
+  if context is None or context.num_replicas_in_sync == 1:
+    return tf.nn.moments(x, axes=axes)
+  total = lambda t: context.all_reduce(tf.distribute.ReduceOp.SUM, t)
+  count = total(tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), axes)), x.dtype))
+  mean = total(tf.reduce_sum(x, axis=axes)) / count
+  variance = total(tf.reduce_sum(tf.square(x - mean), axis=axes)) / count
+  return mean, variance
 
 
 class BatchStatistics(keras.layers.Layer):
@@ -54,17 +78,18 @@ class BatchStatistics(keras.layers.Layer):
     channels = input_shape[-1]
     if channels is None:
       raise ValueError(f"{self.name}: the channel (last) axis must be known.")
+    # Replicas assign equal values (`global_moments`): "mean" keeps them so.
     self.moving_mean = self.add_weight(
         name="moving_mean", shape=(channels,), initializer="zeros",
-        trainable=False)
+        trainable=False, aggregation="mean")
     self.moving_variance = self.add_weight(
         name="moving_variance", shape=(channels,), initializer="ones",
-        trainable=False)
+        trainable=False, aggregation="mean")
 
   def call(self, x, training=None):
     if not training:
       return self.moving_statistics()
-    mean, variance = tf.nn.moments(x, axes=list(range(x.shape.rank - 1)))
+    mean, variance = global_moments(x, list(range(x.shape.rank - 1)))
     m = self.momentum
     self.moving_mean.assign(
         m * self.moving_mean + (1. - m) * tf.stop_gradient(mean))

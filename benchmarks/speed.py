@@ -1,0 +1,268 @@
+"""Throughput of training, `log_prob` and `sample`, and peak memory, per model
+and execution mode; TFP's own `tfb.Glow` as the in-framework baseline.
+
+    python benchmarks/speed.py                      # the whole table
+    python benchmarks/speed.py --rows=cifar10_small:function,glow_small:function
+
+Each row runs in a fresh process (so its peak resident memory is its own),
+with the same thread settings (`--threads`, default: every core, for both
+TensorFlow thread pools). Per row:
+
+  train     examples/s of the full training step (dequantization, forward,
+            loss, gradients, clipping, Adam) under Keras `fit` for Real NVP,
+            a `tf.GradientTape` step for Glow (its layers are tf_keras ones,
+            which Keras 3's `fit` cannot train); the median step time after
+            the first (tracing/compiling) step;
+  log_prob  examples/s of `model.log_prob` (batch-norm moving averages);
+  sample    examples/s of `model.sample`;
+  traces    how many times the training step was traced during the run
+            (1 = no retracing per batch; eager rows run Python every step);
+  first     seconds of the first training step (trace + compile + run);
+  peak GB   the process's peak resident memory.
+
+Modes: eager (`run_eagerly=True`), function (`tf.function`), xla
+(`jit_compile=True`).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+MODELS = {
+    # name: (description, RealNVP preset, overrides) or Glow settings
+    "digits": ("digits preset, 8x8x1", "digits", {}),
+    "cifar10": ("cifar10 preset, 32x32x3, 64 filters, 8 blocks", "cifar10", {}),
+    "cifar10_small": ("32x32x3, 2 scales, 32 filters, 4 blocks", "cifar10",
+                      dict(num_filters=32, num_res_blocks=4)),
+    "imagenet32": ("imagenet32 preset, 32x32x3, 4 scales", "imagenet32", {}),
+    # tfb.Glow, 2 levels like num_scales=2, GlowDefaultNetwork with
+    # `hidden` channels; steps chosen for the parameter count of the
+    # matching Real NVP row.
+    "glow_cifar10": ("tfb.Glow, 32x32x3, 2 blocks x 8 steps, 400 hidden",
+                     dict(blocks=2, steps=8, hidden=400), "cifar10"),
+    "glow_small": ("tfb.Glow, 32x32x3, 2 blocks x 4 steps, 160 hidden",
+                   dict(blocks=2, steps=4, hidden=160), "cifar10_small"),
+}
+MODES = ("eager", "function", "xla")
+DEFAULT_ROWS = [f"{m}:{mode}" for m in ("digits", "cifar10_small", "cifar10",
+                                        "imagenet32")
+                for mode in MODES] + [
+    "glow_small:function", "glow_small:xla", "glow_cifar10:function",
+    "glow_cifar10:xla"]
+
+
+def _peak_gb():
+  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+
+
+def _rate(batch, seconds):
+  return batch / seconds if seconds else float("nan")
+
+
+def _median(values):
+  values = sorted(values)
+  return values[len(values) // 2]
+
+
+def _timed(fn, repeats):
+  """Median seconds of `fn()` over `repeats` calls after a first (warm-up) one."""
+  fn()
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+  return _median(times)
+
+
+def run_realnvp(name, mode, batch, steps):
+  import keras
+  import numpy as np
+  import tensorflow as tf
+
+  from tfp_realnvp import RealNVP, training
+
+  _, preset, overrides = MODELS[name]
+  model = RealNVP.from_preset(preset, **overrides)
+  h, w, c = model.image_shape
+  traces = [0]
+  train_step = model.train_step
+
+  def counting_train_step(data):
+    traces[0] += 1
+    return train_step(data)
+
+  model.train_step = counting_train_step
+  model.compile(optimizer=training.adam(), run_eagerly=mode == "eager",
+                jit_compile=mode == "xla")
+  rng = np.random.RandomState(0)
+  pixels = rng.randint(0, model.num_levels, (batch * (steps + 1), h, w, c))
+  ends = []
+
+  class Clock(keras.callbacks.Callback):
+
+    def on_train_batch_begin(self, step, logs=None):
+      ends.append(("begin", time.perf_counter()))
+
+    def on_train_batch_end(self, step, logs=None):
+      ends.append(("end", time.perf_counter()))
+
+  model.fit(tf.data.Dataset.from_tensor_slices(pixels.astype(np.int32))
+            .batch(batch), epochs=1, verbose=0, callbacks=[Clock()])
+  step_times = [ends[i + 1][1] - ends[i][1] for i in range(0, len(ends), 2)]
+  x = tf.constant(rng.uniform(0.01, 0.99, (batch, h, w, c)), tf.float32)
+  if mode == "eager":
+    log_prob, sample = model.log_prob, lambda: model.sample(batch)
+  else:
+    jit = mode == "xla"
+    log_prob = tf.function(model.log_prob, jit_compile=jit)
+    sample = tf.function(lambda: model.sample(batch), jit_compile=jit)
+  repeats = 2 if mode == "eager" else 5
+  return {
+      "params": int(model.count_params()),
+      "train": _rate(batch, _median(step_times[1:])),
+      "first": step_times[0],
+      "log_prob": _rate(batch, _timed(lambda: log_prob(x), repeats)),
+      "sample": _rate(batch, _timed(sample, repeats)),
+      "traces": traces[0] if mode != "eager" else "-",
+  }
+
+
+def run_glow(name, mode, batch, steps):
+  import numpy as np
+  import tensorflow as tf
+  import tensorflow_probability as tfp
+  import tf_keras
+
+  tfb, tfd = tfp.bijectors, tfp.distributions
+  _, cfg, _ = MODELS[name]
+  shape = (32, 32, 3)
+  glow = tfb.Glow(
+      output_shape=shape, num_glow_blocks=cfg["blocks"],
+      num_steps_per_block=cfg["steps"],
+      coupling_bijector_fn=lambda s: tfb.GlowDefaultNetwork(
+          s, num_hidden=cfg["hidden"]),
+      exit_bijector_fn=tfb.GlowDefaultExitNetwork)
+  base = tfd.Sample(tfd.Normal(0., 1.), glow.inverse_event_shape(shape))
+  dist = tfd.TransformedDistribution(base, glow)
+  optimizer = tf_keras.optimizers.Adam(1e-3, global_clipnorm=100.)
+  rng = np.random.RandomState(0)
+  alpha = 0.05
+
+  def logit_data(pixels):
+    # The same preprocessing as Real NVP: dequantize, logit(alpha + (1-2a)y).
+    y = (tf.cast(pixels, tf.float32) + tf.random.uniform(pixels.shape)) / 256.
+    return tf.math.log(alpha + (1 - 2 * alpha) * y) - tf.math.log1p(
+        -(alpha + (1 - 2 * alpha) * y))
+
+  dist.log_prob(logit_data(tf.zeros((1,) + shape, tf.int32)))  # variables
+  variables = dist.trainable_variables
+  traces = [0]
+
+  def step(pixels):
+    traces[0] += 1
+    with tf.GradientTape() as tape:
+      loss = -tf.reduce_mean(dist.log_prob(logit_data(pixels)))
+    grads = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+  if mode != "eager":
+    step = tf.function(step, jit_compile=mode == "xla")
+  step_times = []
+  for _ in range(steps + 1):
+    pixels = tf.constant(rng.randint(0, 256, (batch,) + shape), tf.int32)
+    start = time.perf_counter()
+    float(step(pixels))
+    step_times.append(time.perf_counter() - start)
+  x = logit_data(tf.constant(rng.randint(0, 256, (batch,) + shape), tf.int32))
+  if mode == "eager":
+    log_prob, sample = dist.log_prob, lambda: dist.sample(batch)
+  else:
+    jit = mode == "xla"
+    log_prob = tf.function(dist.log_prob, jit_compile=jit)
+    sample = tf.function(lambda: dist.sample(batch), jit_compile=jit)
+  return {
+      "params": int(sum(np.prod(v.shape) for v in variables)),
+      "train": _rate(batch, _median(step_times[1:])),
+      "first": step_times[0],
+      "log_prob": _rate(batch, _timed(lambda: log_prob(x), 5)),
+      "sample": _rate(batch, _timed(sample, 5)),
+      "traces": traces[0] if mode != "eager" else "-",
+  }
+
+
+def child(row, batch, steps, threads):
+  import tensorflow as tf
+  tf.config.threading.set_intra_op_parallelism_threads(threads)
+  tf.config.threading.set_inter_op_parallelism_threads(threads)
+  name, mode = row.split(":")
+  run = run_glow if name.startswith("glow") else run_realnvp
+  result = run(name, mode, batch, steps)
+  result.update(row=row, peak_gb=_peak_gb())
+  print("RESULT " + json.dumps(result), flush=True)
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+  parser.add_argument("--rows", default=",".join(DEFAULT_ROWS),
+                      help="comma-separated model:mode; models: " +
+                      ", ".join(MODELS) + "; modes: " + ", ".join(MODES))
+  parser.add_argument("--batch", type=int, default=64)
+  parser.add_argument("--steps", type=int, default=6,
+                      help="timed training steps after the first")
+  parser.add_argument("--eager_steps", type=int, default=2)
+  parser.add_argument("--threads", type=int, default=os.cpu_count())
+  parser.add_argument("--child", help=argparse.SUPPRESS)
+  args = parser.parse_args()
+  if args.child:
+    child(args.child, args.batch, args.steps, args.threads)
+    return
+  print(f"batch {args.batch}, {args.threads} threads (intra and inter op), "
+        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
+  print("| model | mode | params | train ex/s | log_prob ex/s | sample ex/s "
+        "| traces | first step s | peak GB |")
+  print("|---|---|---|---|---|---|---|---|---|")
+  results = {}
+  for row in args.rows.split(","):
+    name, mode = row.split(":")
+    steps = args.eager_steps if mode == "eager" else args.steps
+    out = subprocess.run(
+        [sys.executable, __file__, f"--child={row}", f"--batch={args.batch}",
+         f"--steps={steps}", f"--threads={args.threads}"],
+        capture_output=True, text=True)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+    if out.returncode or not lines:
+      print(f"| {name} | {mode} | failed: "
+            f"{out.stderr.strip().splitlines()[-1][:120]} |||||||", flush=True)
+      continue
+    r = json.loads(lines[-1][len("RESULT "):])
+    results[row] = r
+    print(f"| {MODELS[name][0]} | {mode} | {r['params'] / 1e6:.2f}M | "
+          f"{r['train']:.1f} | {r['log_prob']:.1f} | {r['sample']:.1f} | "
+          f"{r['traces']} | {r['first']:.1f} | {r['peak_gb']:.2f} |",
+          flush=True)
+  ratios = []
+  for name, (_, _, reference) in MODELS.items():
+    if not name.startswith("glow"):
+      continue
+    for mode in MODES:
+      ours = results.get(f"{reference}:function")
+      theirs = results.get(f"{name}:{mode}")
+      if ours and theirs:
+        ratios.append(f"{reference} (function) / {name} ({mode}): train "
+                      f"{ours['train'] / theirs['train']:.2f}x, log_prob "
+                      f"{ours['log_prob'] / theirs['log_prob']:.2f}x, sample "
+                      f"{ours['sample'] / theirs['sample']:.2f}x")
+  if ratios:
+    print("\nReal NVP / tfb.Glow throughput:\n" + "\n".join(ratios))
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,307 @@
+"""Scale-out and faults: tf.distribute, mixed precision, kill -9, NaN, two runs.
+
+conftest.py splits the CPU into two logical devices, so `mirrored` runs two
+replicas here; `multi_worker` runs two real processes on 127.0.0.1.
+"""
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import report
+from tfp_realnvp import bijectors
+from tfp_realnvp import distribute
+from tfp_realnvp import job
+from tfp_realnvp import networks
+from tfp_realnvp import training
+from tfp_realnvp.model import RealNVP
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = dict(dataset="digits", num_scales=1, num_res_blocks=1, num_filters=4,
+            eval_draws=2, num_samples=4, sample_every=100, time_limit=None,
+            epochs=1, steps_per_epoch=16)
+TINY_FLAGS = ["--dataset=digits", "--num_scales=1", "--num_res_blocks=1",
+              "--num_filters=4", "--eval_draws=1", "--num_samples=4",
+              "--sample_every=100", "--time_limit=0", "--learning_rate=0.01"]
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
+
+
+def _log(model_dir):
+  with open(os.path.join(model_dir, "log.csv")) as f:
+    return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def single_device_run(tmp_path_factory):
+  """The reference: a short digits run on one device, float32."""
+  config = job.JobConfig(**TINY, model_dir=str(
+      tmp_path_factory.mktemp("single") / "run"))
+  return job.run_train(config), _log(config.model_dir)
+
+
+# -- tf.distribute ------------------------------------------------------------
+
+def test_batch_norm_bijector_normalises_with_the_global_batch_on_two_replicas():
+  strategy = distribute.make_strategy("mirrored")  # the job's, too
+  assert strategy.num_replicas_in_sync == 2
+  rng = np.random.RandomState(0)
+  x = (rng.normal(size=(8, 3, 3, 2)) * [1., 3.] + [0.5, -2.]).astype(np.float32)
+  with strategy.scope():
+    replicated = bijectors.BatchNormalization(name="replicated")
+    replicated.statistics.build(x.shape)  # variables: not in a replica
+  single = bijectors.BatchNormalization(name="single")
+  halves = strategy.experimental_distribute_values_from_function(
+      lambda ctx: x[4 * ctx.replica_id_in_sync_group:
+                    4 * (ctx.replica_id_in_sync_group + 1)])
+
+  @tf.function
+  def step(xs):
+    return strategy.run(lambda h: replicated.forward(h, training=True),
+                        args=(xs,))
+
+  y = tf.concat(strategy.experimental_local_results(step(halves)), axis=0)
+  np.testing.assert_allclose(y, single.forward(x, training=True), atol=1e-5)
+  for copy in replicated.statistics.moving_mean.value.values:
+    np.testing.assert_allclose(copy, single.statistics.moving_mean, atol=1e-6)
+  for copy in replicated.statistics.moving_variance.value.values:
+    np.testing.assert_allclose(copy, single.statistics.moving_variance,
+                               atol=1e-6)
+
+
+def test_mirrored_on_two_cpus_matches_a_single_device(tmp_path,
+                                                      single_device_run):
+  single, single_log = single_device_run
+  config = job.JobConfig(**TINY, strategy="mirrored",
+                         model_dir=str(tmp_path / "run"))
+  mirrored = job.run_train(config)
+  assert (single["replicas"], mirrored["replicas"]) == (1, 2)
+  assert single["steps"] == mirrored["steps"] == 16
+  for a, b in zip(single_log, _log(config.model_dir)):
+    # Same data, seed and statistics; only the dequantization noise differs.
+    assert abs(float(a["loss"]) - float(b["loss"])) < 0.02
+  diff = abs(single["test_bits_per_dim"] - mirrored["test_bits_per_dim"])
+  report("mirrored vs single device, test bits/dim",
+         f"{mirrored['test_bits_per_dim']:.6f} vs "
+         f"{single['test_bits_per_dim']:.6f}")
+  assert diff < 0.02
+
+
+def _free_port():
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def test_multi_worker_two_processes_train_and_the_chief_writes(tmp_path):
+  model_dir = tmp_path / "run"
+  cluster = {"worker": [f"127.0.0.1:{_free_port()}" for _ in range(2)]}
+  flags = ["--dataset=moons", "--batch_size=256", "--eval_draws=1",
+           "--sample_every=100", "--time_limit=0", "--epochs=2",
+           "--steps_per_epoch=3", "--strategy=multi_worker",
+           f"--model_dir={model_dir}"]
+  workers = [
+      subprocess.Popen(
+          [sys.executable, "train.py", *flags], cwd=ROOT,
+          stdout=open(tmp_path / f"worker{i}.log", "w"),
+          stderr=subprocess.STDOUT,
+          env={**ENV, "TF_CONFIG": json.dumps(
+              {"cluster": cluster, "task": {"type": "worker", "index": i}})})
+      for i in range(2)]
+  try:
+    codes = [w.wait(timeout=240) for w in workers]
+  finally:
+    for w in workers:
+      w.kill()
+  logs = [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
+  assert codes == [0, 0], logs
+  with open(model_dir / "results.json") as f:
+    results = json.load(f)
+  assert results["replicas"] == 2 and results["steps"] == 6
+  assert np.isfinite(results["test_nll"])
+  assert (model_dir / "best.weights.h5").exists()
+  assert (model_dir / "export" / "saved_model.pb").exists()
+  # The other worker wrote to a private folder, removed when it finished.
+  assert sorted(p for p in os.listdir(model_dir) if p.startswith(".")) == []
+
+
+def test_multi_worker_without_tf_config_says_what_is_missing(tmp_path,
+                                                             monkeypatch):
+  monkeypatch.delenv("TF_CONFIG", raising=False)
+  with pytest.raises(ValueError, match="needs the TF_CONFIG"):
+    job.run_train(job.JobConfig(**TINY, strategy="multi_worker",
+                                model_dir=str(tmp_path / "run")))
+
+
+# -- mixed precision ----------------------------------------------------------
+
+def test_mixed_precision_networks_in_bfloat16_log_det_path_in_float32():
+  net = networks.CouplingResNet(1, 8, 1, mask_channel=True,
+                                dtype="mixed_bfloat16")
+  coupling = bijectors.CheckerboardAffineCoupling(parity=0,
+                                                  shift_and_log_scale_fn=net)
+  x = tf.random.stateless_normal((3, 4, 4, 1), [1, 2])
+  y = coupling.forward(x)
+  net.conv_out.magnitude.assign(tf.fill([2], 0.5))  # away from the identity
+  y = coupling.forward(tf.identity(x))
+  fldj = coupling.forward_log_det_jacobian(tf.identity(x), event_ndims=3)
+  shift, log_scale = net(tf.zeros((3, 4, 4, 2)))
+  assert shift.dtype == log_scale.dtype == tf.bfloat16  # the network
+  assert y.dtype == fldj.dtype == tf.float32            # the flow
+  assert float(tf.reduce_max(tf.abs(fldj))) > 0
+
+  model = RealNVP((8, 8, 1), num_scales=2, num_res_blocks=1, num_filters=8,
+                  num_levels=17, dtype="mixed_bfloat16")
+  reference = RealNVP((8, 8, 1), num_scales=2, num_res_blocks=1,
+                      num_filters=8, num_levels=17)
+  rng = np.random.RandomState(0)
+  for w in model.trainable_weights:
+    w.assign(w + 0.05 * rng.normal(size=w.shape))
+  reference.set_weights(model.get_weights())
+  assert all(w.dtype == "float32" for w in model.weights)
+  assert all(s.moving_mean.dtype == "float32"
+             for s in model.batch_norm_statistics)
+  pixels = rng.randint(0, 17, (4, 8, 8, 1))
+  low, high = model.bits_per_dim(pixels, seed=3), reference.bits_per_dim(
+      pixels, seed=3)
+  assert low.dtype == tf.float32
+  assert np.all(low.numpy() != high.numpy())  # bfloat16 really ran...
+  np.testing.assert_allclose(low, high, atol=0.02)  # ...and barely matters
+
+
+def test_mixed_precision_digits_run_is_within_0_02_of_float32(
+    tmp_path, single_device_run):
+  single, _ = single_device_run
+  mixed = job.run_train(job.JobConfig(**TINY, mixed_precision="bfloat16",
+                                      model_dir=str(tmp_path / "run")))
+  report("bfloat16 vs float32 digits run, test bits/dim",
+         f"{mixed['test_bits_per_dim']:.6f} vs "
+         f"{single['test_bits_per_dim']:.6f}")
+  assert abs(mixed["test_bits_per_dim"] - single["test_bits_per_dim"]) < 0.02
+
+
+def test_float16_policy_gets_keras_loss_scaling():
+  import keras
+  model = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=4,
+                  dtype="mixed_float16")
+  model.compile()
+  assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+# -- faults -------------------------------------------------------------------
+
+def _wait_for(predicate, timeout, process=None):
+  end = time.monotonic() + timeout
+  while time.monotonic() < end:
+    if predicate():
+      return
+    if process is not None and process.poll() is not None:
+      raise AssertionError(f"the run ended early ({process.returncode})")
+    time.sleep(0.2)
+  raise AssertionError("timed out")
+
+
+def test_kill_9_then_the_same_command_resumes_and_a_second_run_is_refused(
+    tmp_path):
+  model_dir = tmp_path / "run"
+  command = [sys.executable, "train.py", *TINY_FLAGS, "--epochs=10",
+             "--steps_per_epoch=8", f"--model_dir={model_dir}"]
+  first = subprocess.Popen(command, cwd=ROOT, env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  try:
+    log_path = model_dir / "log.csv"
+    _wait_for(lambda: log_path.exists() and len(_log(model_dir)) >= 3, 120,
+              first)
+    # A second run on the same model_dir while the first lives: refused.
+    with pytest.raises(RuntimeError, match=f"model_dir {model_dir} is in use "
+                       rf"by another training run \(pid {first.pid} "):
+      with job.model_dir_lock(str(model_dir)):
+        pass
+    assert first.poll() is None, "the run ended before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+  finally:
+    first.kill()
+  before = _log(model_dir)
+  assert (model_dir / "RUNNING").exists()  # left behind by the dead run
+
+  resumed = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True,
+                           text=True, timeout=180)
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  after = _log(model_dir)
+  epochs = [int(r["epoch"]) for r in after]
+  # Every epoch once, in order: the resumed run started at an epoch boundary
+  # at most one epoch after the last logged one, and did not restart at 0.
+  assert epochs == sorted(set(epochs)) and epochs[-1] == 9
+  assert len(before) <= int(after[len(before)]["epoch"]) <= len(before) + 1
+  loss_before = float(before[-1]["loss"])
+  loss_resumed = float(after[len(before)]["loss"])
+  loss_first = float(before[0]["loss"])
+  report("kill -9 resume: last loss before, first after, first epoch",
+         f"{loss_before:.4f}, {loss_resumed:.4f}, {loss_first:.4f} "
+         f"(epochs lost: {int(after[len(before)]['epoch']) - len(before)})")
+  # The curve continues instead of restarting from the untrained model.
+  assert abs(loss_resumed - loss_before) < abs(loss_first - loss_before)
+  with open(model_dir / "results.json") as f:
+    results = json.load(f)
+  # 10 epochs of 8 steps: the optimizer's iterations (and slots) were restored.
+  assert results["steps"] == 80
+  assert not (model_dir / "RUNNING").exists()
+
+
+def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
+    tmp_path):
+  good = job.JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
+  job.run_train(good)
+  # Same model_dir, an absurd learning rate: the weights blow up at step 1,
+  # and the loss of step 2 is not finite.
+  bad = job.JobConfig(**{**TINY, "epochs": 3}, learning_rate=1e30,
+                      model_dir=good.model_dir)
+  with pytest.raises(FloatingPointError,
+                     match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 1, "
+                           r"batch \d+\)"):
+    job.run_train(bad)
+  assert len(_log(good.model_dir)) == 1  # nothing logged from the bad run
+  assert not os.path.exists(os.path.join(good.model_dir, "RUNNING"))
+  results = job.run_eval(good)  # best.weights.h5 of the good run
+  assert np.isfinite(results["test_bits_per_dim"])
+
+
+def test_stop_on_non_finite_names_epoch_batch_and_step():
+  import keras
+
+  class Model:
+    optimizer = keras.optimizers.Adam()
+  callback = training.StopOnNonFinite("State in backup/.")
+  callback._model = Model()  # what Keras' set_model does
+  callback.on_epoch_begin(4)
+  callback.on_train_batch_end(2, {"loss": 1.5})
+  with pytest.raises(FloatingPointError,
+                     match=r"loss is nan at step 0 \(epoch 5, batch 3\).*"
+                           "State in backup/"):
+    callback.on_train_batch_end(2, {"loss": float("nan")})
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+  d = tmp_path / "run"
+  d.mkdir()
+  dead = subprocess.Popen([sys.executable, "-c", "pass"])
+  dead.wait()
+  (d / "RUNNING").write_text(json.dumps(
+      {"pid": dead.pid, "host": socket.gethostname(), "since": 0}))
+  with job.model_dir_lock(str(d)):
+    owner = json.loads((d / "RUNNING").read_text())
+    assert owner["pid"] == os.getpid()
+  assert not (d / "RUNNING").exists()
+  with job.model_dir_lock(str(d)):
+    with pytest.raises(RuntimeError, match="in use by another training run"):
+      with job.model_dir_lock(str(d)):
+        pass
