@@ -78,7 +78,7 @@ class JobConfig:
   sample_every: int = 5
   export_dir: str = None           # default: model_dir/export
   overwrite_export: bool = False
-  jit_compile: bool = False
+  jit_compile: bool = None          # None: Keras' "auto", XLA on GPUs only
   checkpoint: str = None           # eval/sample/export: a weights file
   strategy: str = "default"        # distribute.STRATEGIES
   tpu: str = ""                    # --strategy=tpu: the TPU's name or address
@@ -300,8 +300,11 @@ def _train(config, strategy, d):
   keras.utils.set_random_seed(config.seed)
   with strategy.scope():
     model = build_model(config, d)
+    # XLA measured slower than TensorFlow's oneDNN kernels on CPU
+    # (benchmarks/speed.py); "auto" turns it on for GPUs.
     model.compile(optimizer=training.adam(config.learning_rate),
-                  jit_compile=config.jit_compile)
+                  jit_compile=("auto" if config.jit_compile is None
+                               else config.jit_compile))
   best_path = os.path.join(d, "best.weights.h5")
   csv_path = os.path.join(d, "log.csv")
   backup = os.path.join(d, "backup")
