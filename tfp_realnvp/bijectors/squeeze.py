@@ -75,7 +75,11 @@ class Squeeze(tfb.Bijector):
 
   def _forward(self, x):
     height, width, channels = self._image_dims(x, "images")
-    _check_even(height, width, self.name, self.validate_args)
+    # The reshape below must wait for the check: run concurrently, it fails
+    # first on an odd size, with a message that does not say why.
+    with tf.control_dependencies(
+        _check_even(height, width, self.name, self.validate_args)):
+      x = tf.identity(x)
     batch_shape = ps.shape(x)[:-3]
     h2, w2 = height // 2, width // 2
     x = tf.reshape(x, ps.stack([-1, h2, 2, w2, 2, channels]))
@@ -141,12 +145,14 @@ def _maybe(dim, fn):
 
 
 def _check_even(height, width, name, validate_args):
-  """Raises for a static odd size; asserts at run time if asked to."""
+  """Raises for a static odd size; returns the run-time assertions (a list,
+  empty unless `validate_args` and a size is known only at run time)."""
   static = [d for d in (height, width) if not tf.is_tensor(d) and d is not None]
   if any(int(d) % 2 for d in static):
     raise ValueError(f"{name}: squeezing needs an even height and width; got "
                      f"{height} x {width}.")
-  if validate_args and len(static) < 2:
-    tf.debugging.assert_equal(
-        tf.stack([height % 2, width % 2]), 0,
-        message=f"{name}: squeezing needs an even height and width.")
+  if not validate_args or len(static) == 2:
+    return []
+  return [tf.debugging.assert_equal(
+      tf.stack([height % 2, width % 2]), 0,
+      message=f"{name}: squeezing needs an even height and width.")]
