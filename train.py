@@ -1,6 +1,6 @@
 """Train, evaluate, sample from and export Real NVP models.
 
-    python train.py                                   # digits, ~3 min on 2 CPU cores
+    python train.py                                   # digits, ~2 min on 2 CPU cores
     python train.py --flagfile=flags/cifar10.flags    # a paper run
     python train.py --mode=eval --model_dir=runs/digits
     python train.py --mode=sample --temperature=0.7 --model_dir=runs/digits
@@ -39,8 +39,9 @@ flags.DEFINE_integer("epochs", _DEFAULTS.epochs, "Maximum epochs.",
                      lower_bound=1)
 flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: "
                      "one pass over the training split).", lower_bound=1)
-flags.DEFINE_float("time_limit", _DEFAULTS.time_limit, "Stop training after the epoch that "
-                   "ends past this many seconds (0: no limit).", lower_bound=0)
+flags.DEFINE_float("time_limit", _DEFAULTS.time_limit, "Seconds of training: stop "
+                   "after an epoch when one more would end past them (0: no "
+                   "limit).", lower_bound=0)
 flags.DEFINE_integer("early_stopping", None, "Stop after this many epochs "
                      "without a better validation bits/dim.", lower_bound=1)
 flags.DEFINE_integer("lr_plateau", None, "Halve the learning rate after this "
