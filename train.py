@@ -51,6 +51,9 @@ flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate, "Adam's.",
                    lower_bound=0)
 flags.DEFINE_float("l2", _DEFAULTS.l2, "L2 coefficient (reference 5e-5).",
                    lower_bound=0)
+flags.DEFINE_float("dropout", _DEFAULTS.dropout, "Dropout rate in [0, 1) in "
+                   "the networks' residual blocks (not in the paper; a "
+                   "regulariser for small data).")
 flags.DEFINE_string("model_dir", _DEFAULTS.model_dir, "Checkpoints, logs, "
                     "samples, export.")
 flags.DEFINE_integer("seed", _DEFAULTS.seed, "Random seed.")

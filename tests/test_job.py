@@ -122,6 +122,9 @@ def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
     (dict(batch_size=0), "--batch_size must be >= 1; got 0"),
     (dict(learning_rate=-1.), "--learning_rate must be > 0"),
     (dict(num_scales=5), r"8x8 cannot be squeezed 4 times"),
+    (dict(dropout=1.), r"dropout must be in \[0, 1\); got 1.0"),
+    (dict(dataset="moons", dropout=0.3),
+     "--dropout applies to the image models' coupling ResNets; the moons"),
 ])
 def test_bad_configurations_name_the_problem(tmp_path, changes, message):
   config = _tiny(tmp_path, **changes)

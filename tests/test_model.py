@@ -161,3 +161,23 @@ def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
     assert all(changed), net.name
   for stats in model.batch_norm_statistics:  # moving averages were updated
     assert np.any(stats.moving_mean.numpy() != 0.)
+
+
+@pytest.mark.parametrize("dropout", [0., 0.5])
+def test_dropout_acts_under_fit_only(dropout):
+  model = RealNVP(**TINY, dropout=dropout)
+  _perturb(model)
+  pixels = tf.constant(np.random.RandomState(0).randint(0, 256, (8, 4, 4, 1)))
+  start = tf.identity(model._noise_seed.state)
+
+  def bits(training):  # the same dequantization noise every call
+    model._noise_seed.state.assign(start)
+    return model(pixels, training=training).numpy()
+
+  np.testing.assert_array_equal(bits(False), bits(False))
+  if dropout:
+    assert np.abs(bits(True) - bits(True)).max() > 1e-4
+  else:
+    np.testing.assert_array_equal(bits(True), bits(True))
+  with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\); got 1.0"):
+    RealNVP(**TINY, dropout=1.)

@@ -46,7 +46,7 @@ from tfp_realnvp.model import RealNVP
 from tfp_realnvp.vector import VectorRealNVP
 
 # config.json keys that are not architecture.
-NOT_ARCHITECTURE = ("name", "l2_coeff")
+NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout")
 MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 MOONS_EXTENT = (-1.5, 2.5, -1.0, 1.5)
 
@@ -69,6 +69,7 @@ class JobConfig:
                                    # epochs without a better validation score
   learning_rate: float = 1e-3
   l2: float = 5e-5
+  dropout: float = 0.              # in the networks' residual blocks
   model_dir: str = "runs/digits"
   seed: int = 0
   temperature: float = 1.0
@@ -88,13 +89,17 @@ class JobConfig:
   def model_kwargs(self):
     dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
     if self.dataset in data.VECTOR_DATASETS:
+      if self.dropout:
+        raise ValueError(f"--dropout applies to the image models' coupling "
+                         f"ResNets; the {self.dataset} model has none.")
       return dict(presets.VECTOR_PRESETS[self.dataset], l2_coeff=self.l2,
                   dtype=dtype)
     name = self.preset or ("lsun" if self.dataset.startswith("lsun")
                            else self.dataset)
     return dict(presets.preset(name, num_scales=self.num_scales,
                                num_res_blocks=self.num_res_blocks,
-                               num_filters=self.num_filters, l2_coeff=self.l2),
+                               num_filters=self.num_filters, l2_coeff=self.l2,
+                               dropout=self.dropout),
                 dtype=dtype)
 
 

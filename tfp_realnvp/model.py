@@ -41,6 +41,8 @@ class RealNVP(flow_model.FlowModel):
     alpha: the logit transform's alpha (0.05).
     num_classes: if set, a class-conditional model.
     l2_coeff: L2 penalty on weight-norm gains and checkerboard tanh scales.
+    dropout: dropout rate in the networks' residual blocks under `fit`
+      (not in the paper; 0 by default).
     **kwargs: `keras.Model` arguments (`name`, `dtype`).
   """
 
@@ -48,7 +50,7 @@ class RealNVP(flow_model.FlowModel):
 
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
-               l2_coeff=5e-5, **kwargs):
+               l2_coeff=5e-5, dropout=0., **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
     image_shape = tuple(int(d) for d in image_shape)
     architecture.validate(image_shape, num_scales)
@@ -58,6 +60,7 @@ class RealNVP(flow_model.FlowModel):
     self.num_filters = int(num_filters)
     self.num_levels = int(num_levels)
     self.alpha = float(alpha)
+    self.dropout = float(dropout)
     if self.num_levels < 2:
       raise ValueError(f"num_levels must be >= 2; got {num_levels}.")
 
@@ -70,6 +73,7 @@ class RealNVP(flow_model.FlowModel):
           self.num_res_blocks, mask_channel=checkerboard,
           num_classes=self.num_classes,
           scale_name="rescaling_scale" if checkerboard else "scale",
+          dropout=self.dropout,
           dtype=self.dtype_policy, name=f"{kind}_net_{len(nets)}")
       nets.append(net)
       return net
@@ -167,4 +171,4 @@ class RealNVP(flow_model.FlowModel):
             "num_scales": self.num_scales,
             "num_res_blocks": self.num_res_blocks,
             "num_filters": self.num_filters, "num_levels": self.num_levels,
-            "alpha": self.alpha}
+            "alpha": self.alpha, "dropout": self.dropout}

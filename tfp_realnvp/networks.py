@@ -7,7 +7,9 @@
       -> BN (no gamma), [h, -h] (x2 and mask channel for checkerboard), ReLU
       -> 3x3 weight-normalised conv to `num_filters`
       -> `num_res_blocks` pre-activation residual blocks, each
-             h = h + conv3x3(ReLU(BN(conv3x3(ReLU(BN(h))))))
+             h = h + conv3x3(Dropout(ReLU(BN(conv3x3(ReLU(BN(h)))))))
+         (dropout, off by default, is not in the paper: a regulariser for
+         small data sets, as in Flow++)
          with a 1x1 skip projection of every block output summed into `out`
       -> BN, ReLU, 1x1 conv to 2 * C_out
       -> shift = first C_out channels,
@@ -115,11 +117,12 @@ class CouplingResNet(keras.layers.Layer):
       network sees its one-hot encoding as extra input channels.
     scale_name: name of the tanh scale weight (`rescaling_scale` is
       L2-regularised, as in the reference's checkerboard couplings).
+    dropout: dropout rate inside each residual block under `fit` (0: none).
   """
 
   def __init__(self, out_channels, num_filters, num_res_blocks,
                mask_channel=False, num_classes=None, scale_name="scale",
-               **kwargs):
+               dropout=0., **kwargs):
     super().__init__(**kwargs)
     self.out_channels = int(out_channels)
     self.num_filters = int(num_filters)
@@ -127,6 +130,9 @@ class CouplingResNet(keras.layers.Layer):
     self.mask_channel = bool(mask_channel)
     self.num_classes = num_classes
     self.scale_name = scale_name
+    self.dropout = float(dropout)
+    if not 0. <= self.dropout < 1.:
+      raise ValueError(f"dropout must be in [0, 1); got {dropout}.")
     dtype = self.dtype_policy
     conv = lambda f, k, **kw: WeightNormConv2D(f, k, dtype=dtype, **kw)
     self.bn_in = _batch_norm(dtype)
@@ -137,6 +143,8 @@ class CouplingResNet(keras.layers.Layer):
          _batch_norm(dtype), conv(num_filters, 3)]
         for _ in range(num_res_blocks)]
     self.skips = [conv(num_filters, 1) for _ in range(num_res_blocks)]
+    self.drop = (keras.layers.Dropout(self.dropout, dtype=dtype)
+                 if self.dropout else tf.identity)
     self.bn_out = _batch_norm(dtype)
     self.conv_out = conv(2 * out_channels, 1, zero_gain=True)
 
@@ -163,7 +171,7 @@ class CouplingResNet(keras.layers.Layer):
     h = self.conv_in(tf.nn.relu(tf.concat(parts, axis=-1)))  # (N, H, W, F)
     out = self.skip_in(h)
     for (bn1, conv1, bn2, conv2), skip in zip(self.blocks, self.skips):
-      h = h + conv2(tf.nn.relu(bn2(conv1(tf.nn.relu(bn1(h))))))
+      h = h + conv2(self.drop(tf.nn.relu(bn2(conv1(tf.nn.relu(bn1(h)))))))
       out = out + skip(h)
     out = self.conv_out(tf.nn.relu(self.bn_out(out)))     # (N, H, W, 2 C_out)
     shift, raw = tf.split(out, 2, axis=-1)
@@ -174,7 +182,7 @@ class CouplingResNet(keras.layers.Layer):
             "num_filters": self.num_filters,
             "num_res_blocks": self.num_res_blocks,
             "mask_channel": self.mask_channel, "num_classes": self.num_classes,
-            "scale_name": self.scale_name}
+            "scale_name": self.scale_name, "dropout": self.dropout}
 
 
 class CouplingMLP(keras.layers.Layer):
