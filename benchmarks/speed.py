@@ -44,10 +44,10 @@ MODELS = {
     # tfb.Glow, 2 levels like num_scales=2, GlowDefaultNetwork with
     # `hidden` channels; steps chosen for the parameter count of the
     # matching Real NVP row.
-    "glow_cifar10": ("tfb.Glow, 32x32x3, 2 blocks x 8 steps, 400 hidden",
-                     dict(blocks=2, steps=8, hidden=400), "cifar10"),
-    "glow_small": ("tfb.Glow, 32x32x3, 2 blocks x 4 steps, 160 hidden",
-                   dict(blocks=2, steps=4, hidden=160), "cifar10_small"),
+    "glow_cifar10": ("tfb.Glow, 32x32x3, 2 blocks x 20 steps, 600 hidden",
+                     dict(blocks=2, steps=20, hidden=600), "cifar10"),
+    "glow_small": ("tfb.Glow, 32x32x3, 2 blocks x 4 steps, 400 hidden",
+                   dict(blocks=2, steps=4, hidden=400), "cifar10_small"),
 }
 MODES = ("eager", "function", "xla")
 DEFAULT_ROWS = [f"{m}:{mode}" for m in ("digits", "cifar10_small", "cifar10",
@@ -117,20 +117,25 @@ def run_realnvp(name, mode, batch, steps):
             .batch(batch), epochs=1, verbose=0, callbacks=[Clock()])
   step_times = [ends[i + 1][1] - ends[i][1] for i in range(0, len(ends), 2)]
   x = tf.constant(rng.uniform(0.01, 0.99, (batch, h, w, c)), tf.float32)
-  if mode == "eager":
-    log_prob, sample = model.log_prob, lambda: model.sample(batch)
-  else:
-    jit = mode == "xla"
-    log_prob = tf.function(model.log_prob, jit_compile=jit)
-    sample = tf.function(lambda: model.sample(batch), jit_compile=jit)
+  return _results(int(model.count_params()), step_times, traces[0], mode,
+                  batch, model.log_prob, lambda: model.sample(batch), x)
+
+
+def _results(params, step_times, traces, mode, batch, log_prob, sample, x):
+  """The row: training rates from `step_times`, and `log_prob(x)` and
+  `sample()` timed in `mode`."""
+  import tensorflow as tf
+  if mode != "eager":
+    log_prob = tf.function(log_prob, jit_compile=mode == "xla")
+    sample = tf.function(sample, jit_compile=mode == "xla")
   repeats = 2 if mode == "eager" else 5
   return {
-      "params": int(model.count_params()),
+      "params": params,
       "train": _rate(batch, _median(step_times[1:])),
       "first": step_times[0],
       "log_prob": _rate(batch, _timed(lambda: log_prob(x), repeats)),
       "sample": _rate(batch, _timed(sample, repeats)),
-      "traces": traces[0] if mode != "eager" else "-",
+      "traces": traces if mode != "eager" else "-",
   }
 
 
@@ -163,6 +168,7 @@ def run_glow(name, mode, batch, steps):
 
   dist.log_prob(logit_data(tf.zeros((1,) + shape, tf.int32)))  # variables
   variables = dist.trainable_variables
+  optimizer.build(variables)  # slots now: one trace, as for Real NVP
   traces = [0]
 
   def step(pixels):
@@ -182,20 +188,9 @@ def run_glow(name, mode, batch, steps):
     float(step(pixels))
     step_times.append(time.perf_counter() - start)
   x = logit_data(tf.constant(rng.randint(0, 256, (batch,) + shape), tf.int32))
-  if mode == "eager":
-    log_prob, sample = dist.log_prob, lambda: dist.sample(batch)
-  else:
-    jit = mode == "xla"
-    log_prob = tf.function(dist.log_prob, jit_compile=jit)
-    sample = tf.function(lambda: dist.sample(batch), jit_compile=jit)
-  return {
-      "params": int(sum(np.prod(v.shape) for v in variables)),
-      "train": _rate(batch, _median(step_times[1:])),
-      "first": step_times[0],
-      "log_prob": _rate(batch, _timed(lambda: log_prob(x), 5)),
-      "sample": _rate(batch, _timed(sample, 5)),
-      "traces": traces[0] if mode != "eager" else "-",
-  }
+  return _results(int(sum(np.prod(v.shape) for v in variables)), step_times,
+                  traces[0], mode, batch, dist.log_prob,
+                  lambda: dist.sample(batch), x)
 
 
 def child(row, batch, steps, threads):
