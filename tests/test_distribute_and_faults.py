@@ -307,29 +307,34 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
         pass
 
 
-@pytest.mark.parametrize("durations, ends", [
+@pytest.mark.parametrize("budget, work, gap, ends", [
     # After 9 s, another epoch of 3 s would end at 12 > 10.
-    ([4., 2., 3., 2., 2.], [4., 6., 9.]),
+    (10., [4., 2., 3., 2., 2.], 0., [4., 6., 9.]),
     # After 8 s, the longest epoch since the first (3 s) would end at 11.
-    ([4., 3., 1., 1., 1.], [4., 7., 8.]),
+    (10., [4., 3., 1., 1., 1.], 0., [4., 7., 8.]),
+    # 1.5 s between an epoch's end and the next one's start (checkpoints,
+    # logs) belongs to the epoch: epochs take 3.5 s, and after 9 s the next
+    # would end at 12.5 > 12 (timed from epoch begin, it would run to 12.5).
+    (12., [2., 2., 2., 2.], 1.5, [2., 5.5, 9.]),
 ])
 def test_time_limit_stops_before_an_epoch_would_end_past_it(
-    monkeypatch, durations, ends):
+    monkeypatch, budget, work, gap, ends):
   clock = [100.]
   monkeypatch.setattr(training.time, "monotonic", lambda: clock[0])
 
   class Model:
     distribute_strategy = tf.distribute.get_strategy()
     stop_training = False
-  callback = training.TimeLimit(10.)
+  callback = training.TimeLimit(budget)
   callback._model = Model()  # what Keras' set_model does
   callback.on_train_begin()
   seen = []
-  for epoch, seconds in enumerate(durations):  # the first one traces
+  for epoch, seconds in enumerate(work):  # the first one traces
     callback.on_epoch_begin(epoch)
     clock[0] += seconds
     callback.on_epoch_end(epoch)
     seen.append(clock[0] - 100.)
     if callback.model.stop_training:
       break
+    clock[0] += gap
   assert seen == ends

@@ -321,8 +321,6 @@ def _train(config, strategy, d):
           f"The last completed epoch is in {backup} (the same command "
           f"resumes from it) and the best weights in {best_path}."),
   ]
-  if config.time_limit:
-    callbacks.append(training.TimeLimit(config.time_limit))
   if config.early_stopping:
     callbacks.append(keras.callbacks.EarlyStopping(
         _monitor(model), mode="min", patience=config.early_stopping))
@@ -343,6 +341,8 @@ def _train(config, strategy, d):
       SampleGrid(os.path.join(d, "tensorboard"), os.path.join(d, "samples.png"),
                  config.sample_every, config.num_samples, config.seed),
   ]
+  if config.time_limit:  # last: an epoch's time includes every callback's
+    callbacks.append(training.TimeLimit(config.time_limit))
   start = time.monotonic()
   # With --steps_per_epoch the training data repeat: every epoch is full.
   model.fit(_batched(config, "train", True,

@@ -14,24 +14,24 @@ from tfp_realnvp import distribute
 
 class TimeLimit(keras.callbacks.Callback):
   """Stops `fit` within `seconds`: after an epoch, if one more epoch as long
-  as the longest so far would end past `seconds`. The first epoch, which
-  traces the step, counts only until a second one is timed; only a first
-  epoch longer than the budget overruns it."""
+  as the longest so far would end past `seconds`. An epoch is timed from one
+  `on_epoch_end` to the next, so it includes validation and every other
+  callback's work (checkpoints, logs). The first epoch, which traces the
+  step, counts only until a second one is timed; only a first epoch longer
+  than the budget overruns it."""
 
   def __init__(self, seconds):
     super().__init__()
     self.seconds = float(seconds)
 
   def on_train_begin(self, logs=None):
-    self._start = time.monotonic()
+    self._start = self._last = time.monotonic()
     self._durations = []
-
-  def on_epoch_begin(self, epoch, logs=None):
-    self._epoch_start = time.monotonic()
 
   def on_epoch_end(self, epoch, logs=None):
     now = time.monotonic()
-    self._durations.append(now - self._epoch_start)
+    self._durations.append(now - self._last)
+    self._last = now
     next_epoch = max(self._durations[1:] or self._durations)
     out_of_time = now - self._start + next_epoch > self.seconds
     # Workers of a cluster must stop at the same epoch, whoever's clock says so.
