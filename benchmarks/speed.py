@@ -18,7 +18,12 @@ TensorFlow thread pools). Per row:
   traces    how many times the training step was traced during the run
             (1 = no retracing per batch; eager rows run Python every step);
   first     seconds of the first training step (trace + compile + run);
-  peak GB   the process's peak resident memory.
+  peak GB   the process's peak resident memory;
+  GFLOP/ex  convolution FLOPs of one training example: 3x those of the
+            forward convolutions counted in the traced `log_prob` graph
+            (forward, gradient to the inputs, gradient to the filters);
+  GFLOP/s   GFLOP/ex times train examples/s, to compare with the ceiling
+            printed above the table (a 4096^3 float32 matmul, same threads).
 
 Modes: eager (`run_eagerly=True`), function (`tf.function`), xla
 (`jit_compile=True`).
@@ -81,6 +86,27 @@ def _timed(fn, repeats):
   return _median(times)
 
 
+def conv_gflop(log_prob, x):
+  """Forward convolution GFLOP per example of `log_prob`, from the Conv2D ops
+  of its graph at batch 1: 2 x output entries x kernel height x width x
+  input channels."""
+  import numpy as np
+  import tensorflow as tf
+  graph = tf.function(log_prob).get_concrete_function(
+      tf.TensorSpec((1,) + tuple(x.shape[1:]), x.dtype)).graph
+  return sum(2. * np.prod(op.outputs[0].shape) *
+             np.prod(op.inputs[1].shape[:3])
+             for op in graph.get_operations() if op.type == "Conv2D") / 1e9
+
+
+def run_ceiling(threads):
+  """GFLOP/s of a 4096^3 float32 matmul: what these cores can reach."""
+  import tensorflow as tf
+  a, b = tf.random.normal([4096, 4096]), tf.random.normal([4096, 4096])
+  matmul = tf.function(lambda: tf.matmul(a, b))
+  return 2 * 4096 ** 3 / _timed(lambda: matmul().numpy(), 5) / 1e9
+
+
 def run_realnvp(name, mode, batch, steps):
   import keras
   import numpy as np
@@ -125,6 +151,7 @@ def _results(params, step_times, traces, mode, batch, log_prob, sample, x):
   """The row: training rates from `step_times`, and `log_prob(x)` and
   `sample()` timed in `mode`."""
   import tensorflow as tf
+  train_gflop = 3. * conv_gflop(log_prob, x)
   if mode != "eager":
     log_prob = tf.function(log_prob, jit_compile=mode == "xla")
     sample = tf.function(sample, jit_compile=mode == "xla")
@@ -136,6 +163,7 @@ def _results(params, step_times, traces, mode, batch, log_prob, sample, x):
       "log_prob": _rate(batch, _timed(lambda: log_prob(x), repeats)),
       "sample": _rate(batch, _timed(sample, repeats)),
       "traces": traces if mode != "eager" else "-",
+      "train_gflop": train_gflop,
   }
 
 
@@ -197,11 +225,28 @@ def child(row, batch, steps, threads):
   import tensorflow as tf
   tf.config.threading.set_intra_op_parallelism_threads(threads)
   tf.config.threading.set_inter_op_parallelism_threads(threads)
+  if row == "ceiling":
+    print("RESULT " + json.dumps({"gflops": run_ceiling(threads)}), flush=True)
+    return
   name, mode = row.split(":")
   run = run_glow if name.startswith("glow") else run_realnvp
   result = run(name, mode, batch, steps)
   result.update(row=row, peak_gb=_peak_gb())
   print("RESULT " + json.dumps(result), flush=True)
+
+
+def _child(row, args, steps=None):
+  """Runs one row in a fresh process; its result dict, or None (printed)."""
+  out = subprocess.run(
+      [sys.executable, __file__, f"--child={row}", f"--batch={args.batch}",
+       f"--steps={steps or args.steps}", f"--threads={args.threads}"],
+      capture_output=True, text=True)
+  lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+  if out.returncode or not lines:
+    error = (out.stderr.strip().splitlines() or ["no output"])[-1][:120]
+    print(f"| {row} | failed: {error} |", flush=True)
+    return None
+  return json.loads(lines[-1][len("RESULT "):])
 
 
 def main():
@@ -220,28 +265,24 @@ def main():
     child(args.child, args.batch, args.steps, args.threads)
     return
   print(f"batch {args.batch}, {args.threads} threads (intra and inter op), "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
-  print("| model | mode | params | train ex/s | log_prob ex/s | sample ex/s "
-        "| traces | first step s | peak GB |")
-  print("|---|---|---|---|---|---|---|---|---|")
+        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
+  ceiling = _child("ceiling", args)
+  if ceiling:
+    print(f"float32 ceiling (4096^3 matmul): {ceiling['gflops']:.0f} GFLOP/s")
+  print("\n| model | mode | params | train ex/s | log_prob ex/s | sample ex/s "
+        "| traces | first step s | peak GB | GFLOP/ex | GFLOP/s |")
+  print("|---|---|---|---|---|---|---|---|---|---|---|")
   results = {}
   for row in args.rows.split(","):
     name, mode = row.split(":")
-    steps = args.eager_steps if mode == "eager" else args.steps
-    out = subprocess.run(
-        [sys.executable, __file__, f"--child={row}", f"--batch={args.batch}",
-         f"--steps={steps}", f"--threads={args.threads}"],
-        capture_output=True, text=True)
-    lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-    if out.returncode or not lines:
-      print(f"| {name} | {mode} | failed: "
-            f"{out.stderr.strip().splitlines()[-1][:120]} |||||||", flush=True)
+    r = _child(row, args, args.eager_steps if mode == "eager" else None)
+    if r is None:
       continue
-    r = json.loads(lines[-1][len("RESULT "):])
     results[row] = r
     print(f"| {MODELS[name][0]} | {mode} | {r['params'] / 1e6:.2f}M | "
           f"{r['train']:.1f} | {r['log_prob']:.1f} | {r['sample']:.1f} | "
-          f"{r['traces']} | {r['first']:.1f} | {r['peak_gb']:.2f} |",
+          f"{r['traces']} | {r['first']:.1f} | {r['peak_gb']:.2f} | "
+          f"{r['train_gflop']:.2f} | {r['train_gflop'] * r['train']:.0f} |",
           flush=True)
   ratios = []
   for name, (_, _, reference) in MODELS.items():
