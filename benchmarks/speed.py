@@ -22,8 +22,9 @@ TensorFlow thread pools). Per row:
   GFLOP/ex  convolution FLOPs of one training example: 3x those of the
             forward convolutions counted in the traced `log_prob` graph
             (forward, gradient to the inputs, gradient to the filters);
-  GFLOP/s   GFLOP/ex times train examples/s, to compare with the ceiling
-            printed above the table (a 4096^3 float32 matmul, same threads).
+  GFLOP/s   GFLOP/ex times train examples/s, to compare with the ceilings
+            printed above the table (same threads): a 4096^3 float32
+            matmul, and one 3x3 convolution of the 32-filter rows' size.
 
 Modes: eager (`run_eagerly=True`), function (`tf.function`), xla
 (`jit_compile=True`).
@@ -105,6 +106,25 @@ def run_ceiling(threads):
   a, b = tf.random.normal([4096, 4096]), tf.random.normal([4096, 4096])
   matmul = tf.function(lambda: tf.matmul(a, b))
   return 2 * 4096 ** 3 / _timed(lambda: matmul().numpy(), 5) / 1e9
+
+
+def run_conv(dtype_name, batch):
+  """GFLOP/s of one 3x3 convolution, 32 -> 32 channels at 32x32 (the
+  32-filter rows' first scale), forward and both gradients, in `dtype`."""
+  import tensorflow as tf
+  dtype = tf.as_dtype(dtype_name)
+  x = tf.Variable(tf.random.normal([batch, 32, 32, 32]))
+  w = tf.Variable(tf.random.normal([3, 3, 32, 32]) * 0.1)
+
+  @tf.function
+  def step():
+    with tf.GradientTape() as tape:
+      y = tf.nn.conv2d(tf.cast(x, dtype), tf.cast(w, dtype), 1, "SAME")
+      loss = tf.reduce_sum(tf.square(tf.cast(y, tf.float32)))
+    return tape.gradient(loss, [x, w])
+
+  flops = 3 * 2 * batch * 32 * 32 * 9 * 32 * 32
+  return flops / _timed(lambda: [g.numpy() for g in step()], 5) / 1e9
 
 
 def run_realnvp(name, mode, batch, steps):
@@ -226,7 +246,10 @@ def child(row, batch, steps, threads):
   tf.config.threading.set_intra_op_parallelism_threads(threads)
   tf.config.threading.set_inter_op_parallelism_threads(threads)
   if row == "ceiling":
-    print("RESULT " + json.dumps({"gflops": run_ceiling(threads)}), flush=True)
+    print("RESULT " + json.dumps({
+        "matmul": run_ceiling(threads),
+        "conv_float32": run_conv("float32", batch),
+        "conv_bfloat16": run_conv("bfloat16", batch)}), flush=True)
     return
   name, mode = row.split(":")
   run = run_glow if name.startswith("glow") else run_realnvp
@@ -268,7 +291,10 @@ def main():
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
   ceiling = _child("ceiling", args)
   if ceiling:
-    print(f"float32 ceiling (4096^3 matmul): {ceiling['gflops']:.0f} GFLOP/s")
+    print(f"float32 ceiling (4096^3 matmul): {ceiling['matmul']:.0f} GFLOP/s; "
+          f"3x3 conv 32->32 at 32x32, forward + both gradients: "
+          f"{ceiling['conv_float32']:.0f} GFLOP/s in float32, "
+          f"{ceiling['conv_bfloat16']:.0f} in bfloat16")
   print("\n| model | mode | params | train ex/s | log_prob ex/s | sample ex/s "
         "| traces | first step s | peak GB | GFLOP/ex | GFLOP/s |")
   print("|---|---|---|---|---|---|---|---|---|---|---|")
