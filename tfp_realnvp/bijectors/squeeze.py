@@ -77,9 +77,10 @@ class Squeeze(tfb.Bijector):
     height, width, channels = self._image_dims(x, "images")
     # The reshape below must wait for the check: run concurrently, it fails
     # first on an odd size, with a message that does not say why.
-    with tf.control_dependencies(
-        _check_even(height, width, self.name, self.validate_args)):
-      x = tf.identity(x)
+    checks = _check_even(height, width, self.name, self.validate_args)
+    if checks:
+      with tf.control_dependencies(checks):
+        x = tf.identity(x)
     batch_shape = ps.shape(x)[:-3]
     h2, w2 = height // 2, width // 2
     x = tf.reshape(x, ps.stack([-1, h2, 2, w2, 2, channels]))
