@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from tfp_realnvp import job  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+import figures  # noqa: E402  (benchmarks/figures.py)
 
 
 def main():
@@ -37,7 +37,7 @@ def main():
   p.add_argument("--l2", type=float, default=5e-5)
   p.add_argument("--dropout", type=float, default=0.3)
   p.add_argument("--lr_plateau", type=int, default=None)
-  p.add_argument("--png", default=os.path.join(RESULTS, "digits_5min_samples.png"))
+  figures.add_png_flag(p, "digits_5min_samples.png")
   p.add_argument("--out", default="runs/digits_bench")
   args = p.parse_args()
   shutil.rmtree(args.out, ignore_errors=True)  # a fresh run, not a resume
@@ -51,9 +51,7 @@ def main():
       model_dir=args.out)
   results = job.run_train(config)
   results["config"] = {k: v for k, v in vars(config).items() if v is not None}
-  if args.png:
-    os.makedirs(os.path.dirname(args.png) or ".", exist_ok=True)
-    results["png"] = shutil.copyfile(results["samples_png"], args.png)
+  figures.keep_png(results, args.png)
   print(json.dumps(results, indent=1))
 
 

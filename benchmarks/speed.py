@@ -100,7 +100,7 @@ def conv_gflop(log_prob, x):
              for op in graph.get_operations() if op.type == "Conv2D") / 1e9
 
 
-def run_ceiling(threads):
+def run_ceiling():
   """GFLOP/s of a 4096^3 float32 matmul: what these cores can reach."""
   import tensorflow as tf
   a, b = tf.random.normal([4096, 4096]), tf.random.normal([4096, 4096])
@@ -247,7 +247,7 @@ def child(row, batch, steps, threads):
   tf.config.threading.set_inter_op_parallelism_threads(threads)
   if row == "ceiling":
     print("RESULT " + json.dumps({
-        "matmul": run_ceiling(threads),
+        "matmul": run_ceiling(),
         "conv_float32": run_conv("float32", batch),
         "conv_bfloat16": run_conv("bfloat16", batch)}), flush=True)
     return
@@ -262,7 +262,7 @@ def _child(row, args, steps=None):
   """Runs one row in a fresh process; its result dict, or None (printed)."""
   out = subprocess.run(
       [sys.executable, __file__, f"--child={row}", f"--batch={args.batch}",
-       f"--steps={steps or args.steps}", f"--threads={args.threads}"],
+       f"--steps={args.steps if steps is None else steps}", f"--threads={args.threads}"],
       capture_output=True, text=True)
   lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
   if out.returncode or not lines:

@@ -16,13 +16,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from tfp_realnvp import job  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+import figures  # noqa: E402  (benchmarks/figures.py)
 
 
 def main():
   p = argparse.ArgumentParser()
   p.add_argument("--epochs", type=int, default=40)
-  p.add_argument("--png", default=os.path.join(RESULTS, "two_moons.png"))
+  figures.add_png_flag(p, "two_moons.png")
   p.add_argument("--out", default="runs/two_moons")
   args = p.parse_args()
   shutil.rmtree(args.out, ignore_errors=True)
@@ -30,9 +30,7 @@ def main():
       dataset="moons", epochs=args.epochs, batch_size=256, time_limit=None,
       learning_rate=2e-3, sample_every=10 ** 6, eval_draws=1,
       model_dir=args.out))
-  if args.png:
-    os.makedirs(os.path.dirname(args.png) or ".", exist_ok=True)
-    results["png"] = shutil.copyfile(results["samples_png"], args.png)
+  figures.keep_png(results, args.png)
   print(json.dumps(results, indent=1))
 
 
