@@ -3,13 +3,15 @@
 import os
 import shutil
 
+from absl import flags
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
-def add_png_flag(parser, name):
+def define_png_flag(name):
   """`--png`: where to copy the run's figure (default results/`name`; '' to skip)."""
-  parser.add_argument("--png", default=os.path.join(RESULTS, name),
-                      help="copy the run's figure here ('' to skip)")
+  flags.DEFINE_string("png", os.path.join(RESULTS, name),
+                      "Copy the run's figure here ('' to skip).")
 
 
 def keep_png(results, png):

@@ -9,7 +9,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from tfp_realnvp import RealNVP, presets  # noqa: E402
+from tfp_realnvp import RealNVP  # noqa: E402
+from tfp_realnvp.models import presets  # noqa: E402
 
 
 def main():

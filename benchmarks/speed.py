@@ -132,7 +132,8 @@ def run_realnvp(name, mode, batch, steps):
   import numpy as np
   import tensorflow as tf
 
-  from tfp_realnvp import RealNVP, training
+  from tfp_realnvp import RealNVP
+  from tfp_realnvp.models import default_optimizer
 
   _, preset, overrides = MODELS[name]
   model = RealNVP.from_preset(preset, **overrides)
@@ -145,7 +146,7 @@ def run_realnvp(name, mode, batch, steps):
     return train_step(data)
 
   model.train_step = counting_train_step
-  model.compile(optimizer=training.adam(), run_eagerly=mode == "eager",
+  model.compile(optimizer=default_optimizer(), run_eagerly=mode == "eager",
                 jit_compile=mode == "xla")
   rng = np.random.RandomState(0)
   pixels = rng.randint(0, model.num_levels, (batch * (steps + 1), h, w, c))

@@ -219,6 +219,38 @@ def test_batch_norm_follows_the_keras_training_context():
   assert len(model.non_trainable_weights) == 2
 
 
+def test_batch_norm_mode_is_part_of_the_cache_key():
+  # The same tensor, first while Keras trains, then in inference: the second
+  # result must use the moving averages, not the cached batch statistics.
+  bn = B.BatchNormalization()
+
+  class Model(keras.Model):
+    def __init__(self):
+      super().__init__()
+      self.stats = bn.statistics
+
+    def call(self, x, training=None):
+      return bn.forward(x)  # no tf.identity: the cache sees the same key
+
+  model = Model()
+  x = _inputs("bn", (32, 2, 2, 3), tf.float32) * 5. + 1.
+  y_train = model(x, training=True)
+  mean = bn.statistics.moving_mean.numpy()
+  var = bn.statistics.moving_variance.numpy()
+  expected = (x.numpy() - mean) / np.sqrt(var + 1e-4)
+  np.testing.assert_allclose(model(x, training=False), expected, rtol=1e-5,
+                             atol=1e-5)
+  np.testing.assert_allclose(bn.forward(x), expected, rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(bn.forward(x, training=False), expected,
+                             rtol=1e-5, atol=1e-5)
+  assert max_rel_err(y_train, expected) > 1e-2
+  # ...and its log-det is the moving averages' one, from the same entry.
+  np.testing.assert_allclose(
+      bn.forward_log_det_jacobian(x, event_ndims=3),
+      np.full(32, -0.5 * 4 * np.sum(np.log(var + 1e-4))), rtol=1e-5)
+  np.testing.assert_array_equal(bn.statistics.moving_mean, mean)  # no update
+
+
 # -- one network evaluation per coupling -------------------------------------
 
 class _Counting(keras.layers.Layer):
@@ -389,8 +421,10 @@ def test_error_logit_input_outside_unit_interval():
   logit = B.LogitTransform(validate_args=True)
   with pytest.raises(tf.errors.InvalidArgumentError, match=r"lie in \[0, 1\]"):
     logit.forward(tf.constant([0.5, 1.5]))
-  with pytest.raises(ValueError, match=r"alpha must be in \[0, 0.5\)"):
-    B.LogitTransform(alpha=0.5)
+  for alpha in (0.5, 0., -0.1, 0.7):
+    with pytest.raises(ValueError, match=r"LogitTransform: alpha must be in "
+                       rf"\(0, 0.5\); got {alpha}"):
+      B.LogitTransform(alpha=alpha)
 
 
 def test_error_masked_coupling_bad_mask_and_shape():
@@ -430,6 +464,44 @@ def test_squeeze_orderings_match_the_reference():
                      -1)).numpy()
   board = B.checkerboard_mask(h, w, parity=1).numpy()
   np.testing.assert_array_equal(kept, x * board)
+
+
+def test_masked_couplings_share_an_abstract_mask():
+  assert issubclass(B.CheckerboardAffineCoupling, B.MaskedCoupling)
+  assert issubclass(B.MaskedAffineCoupling, B.MaskedCoupling)
+  assert not issubclass(B.CheckerboardAffineCoupling, B.MaskedAffineCoupling)
+  with pytest.raises(TypeError, match="abstract"):
+    B.MaskedCoupling(ConvShiftAndLogScale(1), event_ndims=3,
+                     validate_args=False, parameters={}, name="m")
+  coupling, _ = _checkerboard(tf.float32, parity=1)
+  assert coupling.parity == 1 and not hasattr(coupling, "mask")
+  np.testing.assert_array_equal(coupling._mask_for(tf.zeros((1, 4, 6, 3))),
+                                B.checkerboard_mask(4, 6, parity=1))
+
+
+def test_route_kwargs_reaches_every_bijector_of_a_type():
+  couplings = [B.MaskedAffineCoupling(B.alternating_mask(2, i % 2),
+                                      DenseShiftAndLogScale(2, seed=i),
+                                      name=f"c{i}") for i in range(2)]
+  inner = tfb.Chain([couplings[1], B.BatchNormalization(name="bn")],
+                    name="inner")
+  tree = tfb.Invert(tfb.Chain([inner, couplings[0]], name="outer"))
+  label = tf.constant([1])
+  routed = B.route_kwargs(tree, {B.AffineCoupling: {"label": label}})
+  assert routed == {"inner": {"c1": {"label": label}}, "c0": {"label": label}}
+  both = B.route_kwargs(tree, {B.AffineCoupling: {"label": label},
+                               B.BatchNormalization: {"training": True}})
+  assert both["inner"]["bn"] == {"training": True}
+  clash = tfb.Chain([couplings[0], B.MaskedAffineCoupling(
+      [1., 0.], DenseShiftAndLogScale(2), name="c0")], name="clash")
+  assert B.route_kwargs(clash, {B.AffineCoupling: {"label": label}}) == {
+      "c0": {"label": label}}  # the same arguments under one name: fine
+  # A coupling and a chain of couplings under one name cannot both be fed.
+  clash = tfb.Chain([couplings[0], tfb.Chain([couplings[1]], name="c0")],
+                    name="clash")
+  with pytest.raises(ValueError, match="clash: two sub-bijectors named 'c0' "
+                     "need different keyword arguments"):
+    B.route_kwargs(clash, {B.AffineCoupling: {"label": label}})
 
 
 def test_checkerboard_coupling_keeps_masked_entries_exactly():

@@ -18,12 +18,14 @@ import pytest
 import tensorflow as tf
 
 from conftest import report
+from tfp_realnvp import RealNVP
 from tfp_realnvp import bijectors
-from tfp_realnvp import distribute
-from tfp_realnvp import job
-from tfp_realnvp import networks
-from tfp_realnvp import training
-from tfp_realnvp.model import RealNVP
+from tfp_realnvp.job import callbacks
+from tfp_realnvp.job import distribute
+from tfp_realnvp.job import run
+from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.model_dir import ModelDir
+from tfp_realnvp.models import networks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = dict(dataset="digits", num_scales=1, num_res_blocks=1, num_filters=4,
@@ -43,9 +45,9 @@ def _log(model_dir):
 @pytest.fixture(scope="module")
 def single_device_run(tmp_path_factory):
   """The reference: a short digits run on one device, float32."""
-  config = job.JobConfig(**TINY, model_dir=str(
+  config = JobConfig(**TINY, model_dir=str(
       tmp_path_factory.mktemp("single") / "run"))
-  return job.run_train(config), _log(config.model_dir)
+  return run.run_train(config), _log(config.model_dir)
 
 
 # -- tf.distribute ------------------------------------------------------------
@@ -80,9 +82,9 @@ def test_batch_norm_bijector_normalises_with_the_global_batch_on_two_replicas():
 def test_mirrored_on_two_cpus_matches_a_single_device(tmp_path,
                                                       single_device_run):
   single, single_log = single_device_run
-  config = job.JobConfig(**TINY, strategy="mirrored",
+  config = JobConfig(**TINY, strategy="mirrored",
                          model_dir=str(tmp_path / "run"))
-  mirrored = job.run_train(config)
+  mirrored = run.run_train(config)
   assert (single["replicas"], mirrored["replicas"]) == (1, 2)
   assert single["steps"] == mirrored["steps"] == 16
   for a, b in zip(single_log, _log(config.model_dir)):
@@ -93,6 +95,18 @@ def test_mirrored_on_two_cpus_matches_a_single_device(tmp_path,
          f"{mirrored['test_bits_per_dim']:.6f} vs "
          f"{single['test_bits_per_dim']:.6f}")
   assert diff < 0.02
+
+
+def test_the_same_seed_repeats_a_run_and_another_seed_changes_it(
+    tmp_path, single_device_run):
+  _, single_log = single_device_run  # seed 0
+  for seed in (0, 1):
+    run.run_train(JobConfig(**{**TINY, "eval_draws": 1}, seed=seed,
+                            model_dir=str(tmp_path / str(seed))))
+  first_loss = lambda d: float(_log(d)[0]["loss"])
+  assert first_loss(tmp_path / "0") == pytest.approx(
+      float(single_log[0]["loss"]), rel=1e-6, abs=0)
+  assert abs(first_loss(tmp_path / "1") - first_loss(tmp_path / "0")) > 1e-3
 
 
 def _free_port():
@@ -137,7 +151,7 @@ def test_multi_worker_without_tf_config_says_what_is_missing(tmp_path,
                                                              monkeypatch):
   monkeypatch.delenv("TF_CONFIG", raising=False)
   with pytest.raises(ValueError, match="needs the TF_CONFIG"):
-    job.run_train(job.JobConfig(**TINY, strategy="multi_worker",
+    run.run_train(JobConfig(**TINY, strategy="multi_worker",
                                 model_dir=str(tmp_path / "run")))
 
 
@@ -180,7 +194,7 @@ def test_mixed_precision_networks_in_bfloat16_log_det_path_in_float32():
 def test_mixed_precision_digits_run_is_within_0_02_of_float32(
     tmp_path, single_device_run):
   single, _ = single_device_run
-  mixed = job.run_train(job.JobConfig(**TINY, mixed_precision="bfloat16",
+  mixed = run.run_train(JobConfig(**TINY, mixed_precision="bfloat16",
                                       model_dir=str(tmp_path / "run")))
   report("bfloat16 vs float32 digits run, test bits/dim",
          f"{mixed['test_bits_per_dim']:.6f} vs "
@@ -223,7 +237,7 @@ def test_kill_9_then_the_same_command_resumes_and_a_second_run_is_refused(
     # A second run on the same model_dir while the first lives: refused.
     with pytest.raises(RuntimeError, match=f"model_dir {model_dir} is in use "
                        rf"by another training run \(pid {first.pid} "):
-      with job.model_dir_lock(str(model_dir)):
+      with ModelDir(str(model_dir)).lock():
         pass
     assert first.poll() is None, "the run ended before it could be killed"
     first.send_signal(signal.SIGKILL)
@@ -259,19 +273,19 @@ def test_kill_9_then_the_same_command_resumes_and_a_second_run_is_refused(
 
 def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
     tmp_path):
-  good = job.JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
-  job.run_train(good)
+  good = JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
+  run.run_train(good)
   # Same model_dir, an absurd learning rate: the weights blow up at step 1,
   # and the loss of step 2 is not finite.
-  bad = job.JobConfig(**{**TINY, "epochs": 3}, learning_rate=1e30,
+  bad = JobConfig(**{**TINY, "epochs": 3}, learning_rate=1e30,
                       model_dir=good.model_dir)
   with pytest.raises(FloatingPointError,
                      match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 1, "
                            r"batch \d+\)"):
-    job.run_train(bad)
+    run.run_train(bad)
   assert len(_log(good.model_dir)) == 1  # nothing logged from the bad run
   assert not os.path.exists(os.path.join(good.model_dir, "RUNNING"))
-  results = job.run_eval(good)  # best.weights.h5 of the good run
+  results = run.run_eval(good)  # best.weights.h5 of the good run
   assert np.isfinite(results["test_bits_per_dim"])
 
 
@@ -280,7 +294,7 @@ def test_stop_on_non_finite_names_epoch_batch_and_step():
 
   class Model:
     optimizer = keras.optimizers.Adam()
-  callback = training.StopOnNonFinite("State in backup/.")
+  callback = callbacks.StopOnNonFinite("State in backup/.")
   callback._model = Model()  # what Keras' set_model does
   callback.on_epoch_begin(4)
   callback.on_train_batch_end(2, {"loss": 1.5})
@@ -297,13 +311,13 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
   dead.wait()
   (d / "RUNNING").write_text(json.dumps(
       {"pid": dead.pid, "host": socket.gethostname(), "since": 0}))
-  with job.model_dir_lock(str(d)):
+  with ModelDir(str(d)).lock():
     owner = json.loads((d / "RUNNING").read_text())
     assert owner["pid"] == os.getpid()
   assert not (d / "RUNNING").exists()
-  with job.model_dir_lock(str(d)):
+  with ModelDir(str(d)).lock():
     with pytest.raises(RuntimeError, match="in use by another training run"):
-      with job.model_dir_lock(str(d)):
+      with ModelDir(str(d)).lock():
         pass
 
 
@@ -320,12 +334,12 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
 def test_time_limit_stops_before_an_epoch_would_end_past_it(
     monkeypatch, budget, work, gap, ends):
   clock = [100.]
-  monkeypatch.setattr(training.time, "monotonic", lambda: clock[0])
+  monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
 
   class Model:
     distribute_strategy = tf.distribute.get_strategy()
     stop_training = False
-  callback = training.TimeLimit(budget)
+  callback = callbacks.TimeLimit(budget)
   callback._model = Model()  # what Keras' set_model does
   callback.on_train_begin()
   seen = []

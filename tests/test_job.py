@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfp_realnvp import RealNVP
 from tfp_realnvp import data
-from tfp_realnvp import export
-from tfp_realnvp import job
-from tfp_realnvp.model import RealNVP
+from tfp_realnvp.job import export
+from tfp_realnvp.job import run
+from tfp_realnvp.job.config import JobConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,7 +22,7 @@ def _tiny(tmp_path, **kwargs):
               epochs=2, eval_draws=1, num_samples=4, sample_every=1,
               model_dir=str(tmp_path / "run"))
   base.update(kwargs)
-  return job.JobConfig(**base)
+  return JobConfig(**base)
 
 
 def test_digits_splits_follow_the_convention():
@@ -29,7 +30,7 @@ def test_digits_splits_follow_the_convention():
   assert sizes == {"train": 1293, "validation": 144, "test": 360}
   train, _ = data.load_digits("train")
   assert train.dtype == np.int32 and train.min() == 0 and train.max() == 16
-  with np.load(data.DIGITS_PATH) as f:
+  with np.load(data.digits.PATH) as f:
     order = np.random.RandomState(0).permutation(len(f["images"]))
     np.testing.assert_array_equal(data.load_digits("test")[0],
                                   f["images"][order[1437:]])
@@ -48,15 +49,15 @@ def test_tfds_path_with_mock_data():
 
 def test_lsun_preprocessing_shorter_side_and_crop():
   image = np.random.RandomState(0).randint(0, 256, (96, 128, 3)).astype(np.uint8)
-  out = data.preprocess("lsun_bedroom", image, training=False).numpy()
-  again = data.preprocess("lsun_bedroom", image, training=False).numpy()
+  out = data.tfds_images.preprocess("lsun_bedroom", image, training=False).numpy()
+  again = data.tfds_images.preprocess("lsun_bedroom", image, training=False).numpy()
   assert out.shape == (64, 64, 3)
   np.testing.assert_array_equal(out, again)  # evaluation is deterministic
 
 
 def test_train_writes_everything_and_export_loads_without_the_package(tmp_path):
   config = _tiny(tmp_path)
-  results = job.run_train(config)
+  results = run.run_train(config)
   d = config.model_dir
   for name in ("config.json", "best.weights.h5", "log.csv", "samples.png",
                "results.json", "checkpoints/epoch_0002.weights.h5"):
@@ -66,7 +67,7 @@ def test_train_writes_everything_and_export_loads_without_the_package(tmp_path):
   assert np.isfinite(results["test_bits_per_dim"])
   export_dir = results["export_dir"]
 
-  model = job.load_model(config)[0]
+  model = run.load_model(config)[0]
   x = np.random.RandomState(0).uniform(0.05, 0.95, (3, 8, 8, 1)).astype(np.float32)
   expected = model.log_prob(x).numpy()
   np.save(tmp_path / "x.npy", x)
@@ -94,15 +95,15 @@ print(repr(lp.tolist()), lp5.shape[0], bpd.shape[0], tuple(s.shape),
 
 def test_eval_and_sample_modes_and_architecture_guard(tmp_path):
   config = _tiny(tmp_path, epochs=1)
-  job.run_train(config)
-  results = job.run_eval(config)
+  run.run_train(config)
+  results = run.run_eval(config)
   assert np.isfinite(results["test_bits_per_dim"])
-  results = job.run_sample(_tiny(tmp_path, temperature=0.7))
+  results = run.run_sample(_tiny(tmp_path, temperature=0.7))
   assert os.path.exists(results["samples_png"])
   assert os.path.exists(results["manifold_png"])
   with pytest.raises(ValueError, match="different architecture: num_filters=4 "
                      "there vs 8 here"):
-    job.run_eval(_tiny(tmp_path, num_filters=8))
+    run.run_eval(_tiny(tmp_path, num_filters=8))
 
 
 def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
@@ -129,8 +130,8 @@ def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
 def test_bad_configurations_name_the_problem(tmp_path, changes, message):
   config = _tiny(tmp_path, **changes)
   with pytest.raises(ValueError, match=message):
-    job.validate(config)
-    job.build_model(config)
+    config.validate()
+    run.build_model(config)
 
 
 def test_train_py_errors_for_missing_flagfile_and_bad_values():
@@ -152,14 +153,14 @@ def test_every_flagfile_parses_and_names_a_known_dataset():
       lines = [l.strip() for l in f if l.strip().startswith("--")]
     values = dict(l[2:].split("=", 1) for l in lines)
     assert values["dataset"] in data.DATASETS, name
-    config = job.JobConfig(dataset=values["dataset"],
+    config = JobConfig(dataset=values["dataset"],
                            preset=values.get("preset"))
-    job.validate(config)
+    config.validate()
 
 
 def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
   config = _tiny(tmp_path, epochs=1)
-  job.run_train(config)
+  run.run_train(config)
   d = config.model_dir
   best_path = os.path.join(d, "best.weights.h5")
   with open(best_path, "rb") as f:
@@ -174,7 +175,7 @@ def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
   values[columns.index("val_bits_per_dim")] = "0.5"
   with open(csv_path, "w") as f:
     f.write(header + "\n" + ",".join(values) + "\n")
-  results = job.run_train(_tiny(tmp_path, epochs=2))
+  results = run.run_train(_tiny(tmp_path, epochs=2))
   with open(best_path, "rb") as f:
     assert f.read() == best_bytes
   assert results["best_val_bits_per_dim"] == 0.5
@@ -182,10 +183,10 @@ def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
 
 
 def test_moons_job_trains_the_vector_model_and_exports_it(tmp_path):
-  config = job.JobConfig(dataset="moons", epochs=3, batch_size=256,
+  config = JobConfig(dataset="moons", epochs=3, batch_size=256,
                          time_limit=None, eval_draws=1, sample_every=1,
                          model_dir=str(tmp_path / "moons"))
-  results = job.run_train(config)
+  results = run.run_train(config)
   assert np.isfinite(results["test_nll"])
   assert results["best_val_nll"] is not None
   figure = tf.io.decode_png(tf.io.read_file(results["samples_png"]))
@@ -193,7 +194,7 @@ def test_moons_job_trains_the_vector_model_and_exports_it(tmp_path):
   loaded = tf.saved_model.load(results["export_dir"])
   assert sorted(loaded.signatures) == ["log_prob", "sample"]
   points = data.two_moons(5, seed=3)
-  model = job.load_model(config)[0]
+  model = run.load_model(config)[0]
   np.testing.assert_allclose(
       loaded.signatures["log_prob"](x=tf.constant(points))["log_prob"],
       model.log_prob(points), rtol=1e-5)

@@ -12,9 +12,9 @@ from conftest import assert_encoder_exact
 from conftest import max_rel_err
 from conftest import perturb_flow_model
 from tfp_realnvp import RealNVP
-from tfp_realnvp import architecture
 from tfp_realnvp import data
-from tfp_realnvp import training
+from tfp_realnvp.data import pipeline
+from tfp_realnvp.models import multiscale
 
 tfd = tfp.distributions
 
@@ -121,12 +121,12 @@ def test_invalid_configurations_fail_at_construction(kwargs, message):
 
 
 def test_presets_build_with_expected_shapes():
-  from tfp_realnvp import presets
+  from tfp_realnvp.models import presets
   with pytest.raises(ValueError, match="Unknown preset 'cifar'"):
     presets.preset("cifar")
-  shapes = architecture.scale_shapes((32, 32, 3), 4)
+  shapes = multiscale.scale_shapes((32, 32, 3), 4)
   assert shapes == [(32, 32, 3), (16, 16, 6), (8, 8, 12), (4, 4, 24)]
-  assert architecture.scale_shapes((64, 64, 3), 5)[-1] == (4, 4, 48)
+  assert multiscale.scale_shapes((64, 64, 3), 5)[-1] == (4, 4, 48)
 
 
 def test_class_conditional_model():
@@ -147,12 +147,12 @@ def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
   test_x, _ = data.load_digits("test")
   model = RealNVP.from_preset("digits", num_res_blocks=1, num_filters=8)
   before_weights = {id(w): w.numpy().copy() for w in model.trainable_weights}
-  before = training.evaluate_score(model, test_x, num_draws=2)
+  before = model.mean_score(test_x, num_draws=2)
   model.compile()
-  history = model.fit(training.image_dataset(train_x, batch_size=64,
-                                             shuffle=True),
+  history = model.fit(pipeline.in_memory(train_x, batch_size=64,
+                                          shuffle=True),
                       epochs=6, verbose=0)
-  after = training.evaluate_score(model, test_x, num_draws=2)
+  after = model.mean_score(test_x, num_draws=2)
   assert "bits_per_dim" in history.history
   assert after < before - 0.8, (before, after)
   for net in model.coupling_networks:
@@ -161,6 +161,22 @@ def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
     assert all(changed), net.name
   for stats in model.batch_norm_statistics:  # moving averages were updated
     assert np.any(stats.moving_mean.numpy() != 0.)
+
+
+def test_the_seed_sets_the_dequantization_noise():
+  pixels = tf.constant(np.random.RandomState(0).randint(0, 256, (8, 4, 4, 1)))
+  first, same, other = (RealNVP(**TINY, seed=s) for s in (1, 1, 2))
+  for model in (same, other):  # equal weights: only the noise may differ
+    model.set_weights(first.get_weights())
+  bits = [m(pixels, training=False).numpy() for m in (first, same, other)]
+  np.testing.assert_array_equal(bits[0], bits[1])
+  assert np.abs(bits[0] - bits[2]).max() > 1e-4
+  # seed=None: drawn from Keras' global seed, so set_random_seed repeats it.
+  unseeded = []
+  for _ in range(2):
+    keras.utils.set_random_seed(7)
+    unseeded.append(RealNVP(**TINY)(pixels, training=False).numpy())
+  np.testing.assert_array_equal(unseeded[0], unseeded[1])
 
 
 @pytest.mark.parametrize("dropout", [0., 0.5])

@@ -17,6 +17,13 @@ Which statistics:
   * `forward` otherwise (evaluation, prediction): the moving averages;
   * `inverse` (the generative direction): always the moving averages.
 
+The mode is part of TFP's cache key: a call that does not pass `training`
+gets the Keras context's mode written into its keyword arguments before the
+cache is consulted (`_compat.TrainingModeGreedyCache`). So the same tensor
+evaluated while training and then in inference is computed twice, with the
+batch moments and then with the moving averages, never served the other's
+result.
+
 The moving averages are non-trainable weights of a small Keras layer,
 `BatchStatistics`, which a Keras model owning it saves and restores with the
 rest of its weights.
@@ -40,10 +47,11 @@ with the statistics of that input, a plain per-channel affine bijection.
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import prefer_static as ps
 
+from tfp_realnvp.bijectors import _compat
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
+from tfp_realnvp.bijectors._compat import ps
 
 tfb = tfp.bijectors
 
@@ -119,8 +127,10 @@ class BatchNormalization(greedy.GreedyLogDet,
 
   Call-time keyword argument `training` (forward only): `True` for batch
   statistics, `False` for moving averages, `None` (default) to follow the
-  Keras call context.
+  Keras call context (False outside any Keras call).
   """
+
+  _cache = _compat.TrainingModeGreedyCache()
 
   def __init__(self, momentum=0.9, epsilon=1e-4, dtype=tf.float32,
                validate_args=False, name="batch_normalization"):
@@ -155,8 +165,8 @@ class BatchNormalization(greedy.GreedyLogDet,
     if x.shape.rank is not None and x.shape.rank < 1:
       raise ValueError(f"{self.name}: expects inputs with a channel axis; got "
                        f"shape {x.shape}.")
-    kwargs = {} if training is None else {"training": training}
-    mean, variance = self._statistics(x, **kwargs)
+    # The cache has made `training` explicit (module docstring).
+    mean, variance = self._statistics(x, training=bool(training))
     self._track_keras_weights()
     y = (x - mean) * tf.math.rsqrt(variance + self._epsilon)
     fldj = self._log_scale(variance, x)

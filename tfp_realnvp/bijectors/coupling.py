@@ -29,14 +29,16 @@ Network contract, `shift_and_log_scale_fn(conditioner_input, **kwargs)`:
     flattened the same way.
 """
 
+import abc
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import prefer_static as ps
 
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
 from tfp_realnvp.bijectors import masks
+from tfp_realnvp.bijectors._compat import ps
 
 tfb = tfp.bijectors
 
@@ -44,6 +46,7 @@ __all__ = [
     "affine_forward",
     "affine_inverse",
     "AffineCoupling",
+    "MaskedCoupling",
     "MaskedAffineCoupling",
     "CheckerboardAffineCoupling",
     "ChannelAffineCoupling",
@@ -166,14 +169,42 @@ class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
     return tuple(results)
 
 
-class MaskedAffineCoupling(AffineCoupling):
+class MaskedCoupling(AffineCoupling):
+  """Base of the couplings that keep the entries where a binary mask is 1.
+
+  The network sees `conditioner_input(x, b)` (by default `b * x`) and returns
+  `shift` and `log_scale` of x's event shape; they are used only where
+  `b = 0`. Subclasses say what the mask is by implementing `_mask_for(x)`,
+  a tensor broadcastable against the event of `x` (1 = kept).
+  """
+
+  @abc.abstractmethod
+  def _mask_for(self, x):
+    """The mask (1 = kept) as a tensor broadcastable against x's event."""
+
+  def _conditioner_input(self, x, mask):
+    return x * mask
+
+  def _coupling_parameters(self, x, **kwargs):
+    self._check_event_rank(x)
+    mask = self._mask_for(x)
+    shift, log_scale = self._call_network(
+        self._conditioner_input(x, mask), x, **kwargs)
+    # Zero parameters on kept entries make the equation the identity there.
+    return x, shift * (1. - mask), log_scale * (1. - mask)
+
+  def _merge(self, x, y_t):
+    del x  # the kept entries of y_t are already those of x, exactly
+    return y_t
+
+
+class MaskedAffineCoupling(MaskedCoupling):
   """Affine coupling with a fixed binary mask, for any event shape.
 
   The network sees `b * x` (shape: batch + mask.shape) and returns `shift`
-  and `log_scale` of the same shape; they are used only where `b = 0`.
-  Vectors use it with `masks.alternating_mask` (2-D toy densities, tabular
-  data, variational posteriors); `CheckerboardAffineCoupling` is its image
-  case.
+  and `log_scale` of the same shape. Vectors use it with
+  `masks.alternating_mask` (2-D toy densities, tabular data, variational
+  posteriors).
 
   Args:
     mask: array of 0s and 1s (1 = kept), of the event shape; its rank is
@@ -201,36 +232,21 @@ class MaskedAffineCoupling(AffineCoupling):
     return self._mask
 
   def _mask_for(self, x):
-    """The mask as a tensor broadcastable against the event of `x`."""
     event_shape = x.shape[-self._event_ndims:]
     if not event_shape.is_compatible_with(self._mask.shape):
       raise ValueError(f"{self.name}: input event shape {event_shape} does not "
                        f"match the mask's shape {self._mask.shape}.")
     return tf.constant(self._mask, dtype=x.dtype)
 
-  def _conditioner_input(self, x, mask):
-    return x * mask
 
-  def _coupling_parameters(self, x, **kwargs):
-    self._check_event_rank(x)
-    mask = self._mask_for(x)
-    shift, log_scale = self._call_network(
-        self._conditioner_input(x, mask), x, **kwargs)
-    # Zero parameters on kept entries make the equation the identity there.
-    return x, shift * (1. - mask), log_scale * (1. - mask)
-
-  def _merge(self, x, y_t):
-    del x  # the kept entries of y_t are already those of x, exactly
-    return y_t
-
-
-class CheckerboardAffineCoupling(MaskedAffineCoupling):
+class CheckerboardAffineCoupling(MaskedCoupling):
   """Affine coupling of images (H, W, C) with a checkerboard mask.
 
   Mask `b[h, w] = (h + w + parity) mod 2`, the same for every channel
-  (`masks.checkerboard_mask`). The network sees `concat([b * x, b], -1)`,
-  shape (N, H, W, C + 1): the masked image plus the mask as an extra channel,
-  as the reference does, so it can tell a kept zero from a masked entry. It
+  (`masks.checkerboard_mask`; it depends on the image size, so it is made
+  for each input). The network sees `concat([b * x, b], -1)`, shape
+  (N, H, W, C + 1): the masked image plus the mask as an extra channel, as
+  the reference does, so it can tell a kept zero from a masked entry. It
   returns `shift`, `log_scale` of shape (N, H, W, C).
 
   Args:
@@ -243,21 +259,14 @@ class CheckerboardAffineCoupling(MaskedAffineCoupling):
   def __init__(self, parity, shift_and_log_scale_fn, validate_args=False,
                name="checkerboard_affine_coupling"):
     parameters = dict(locals())
-    if parity not in (0, 1):
-      raise ValueError(f"parity must be 0 or 1; got {parity!r}.")
-    self._parity = int(parity)
-    AffineCoupling.__init__(
-        self, shift_and_log_scale_fn, event_ndims=3,
-        validate_args=validate_args, parameters=parameters, name=name)
+    self._parity = _check_parity(parity)
+    super().__init__(shift_and_log_scale_fn, event_ndims=3,
+                     validate_args=validate_args, parameters=parameters,
+                     name=name)
 
   @property
   def parity(self):
     return self._parity
-
-  @property
-  def mask(self):
-    raise AttributeError("the checkerboard mask depends on the image size: "
-                         "use masks.checkerboard_mask(H, W, parity).")
 
   def _mask_for(self, x):
     height, width = x.shape[-3], x.shape[-2]
@@ -288,9 +297,7 @@ class ChannelAffineCoupling(AffineCoupling):
   def __init__(self, parity, shift_and_log_scale_fn, validate_args=False,
                name="channel_affine_coupling"):
     parameters = dict(locals())
-    if parity not in (0, 1):
-      raise ValueError(f"parity must be 0 or 1; got {parity!r}.")
-    self._parity = int(parity)
+    self._parity = _check_parity(parity)
     super().__init__(shift_and_log_scale_fn, event_ndims=3,
                      validate_args=validate_args, parameters=parameters,
                      name=name)
@@ -318,3 +325,9 @@ class ChannelAffineCoupling(AffineCoupling):
     kept, _ = self._halves(x)
     parts = [x[..., kept], y_t]
     return tf.concat(parts if self._parity == 0 else parts[::-1], axis=-1)
+
+
+def _check_parity(parity):
+  if parity not in (0, 1):
+    raise ValueError(f"parity must be 0 or 1; got {parity!r}.")
+  return int(parity)

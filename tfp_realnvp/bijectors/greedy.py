@@ -4,19 +4,18 @@ TFP's default bijector cache stores outputs, not log-dets, so a
 `TransformedDistribution.log_prob` runs a coupling's network once in
 `inverse` and again in `inverse_log_det_jacobian`. Bijectors that mix in
 `GreedyLogDet` implement `_augmented_forward(x, **kw) -> (y, {"fldj", "ildj"})`
-and `_augmented_inverse(y, **kw) -> (x, {...})`; TFP's
-`BijectorCacheWithGreedyAttrs` (the pattern of `tfb.FFJORD`) stores the
+and `_augmented_inverse(y, **kw) -> (x, {...})`; TFP's greedy-attributes
+cache (the pattern of `tfb.FFJORD`, `_compat.greedy_cache`) stores the
 log-dets next to the output, and the log-det methods read them back.
 """
 
-from tensorflow_probability.python.internal import cache_util
+from tfp_realnvp.bijectors import _compat
 
 
 class GreedyLogDet:
   """Mixin for `tfb.Bijector` subclasses; see module docstring."""
 
-  _cache = cache_util.BijectorCacheWithGreedyAttrs(
-      forward_name="_augmented_forward", inverse_name="_augmented_inverse")
+  _cache = _compat.greedy_cache()
 
   def _forward(self, x, **kwargs):
     return self._augmented_forward(x, **kwargs)[0]
@@ -27,11 +26,11 @@ class GreedyLogDet:
   def _forward_log_det_jacobian(self, x, **kwargs):
     attrs = self._cache.forward_attributes(x, **kwargs)
     if "fldj" not in attrs:  # asked for before (or without) forward(x)
-      attrs.update(self._augmented_forward(x, **kwargs)[1])
+      self._cache.forward(x, **kwargs)  # fills `attrs`, through the cache's key
     return attrs["fldj"]
 
   def _inverse_log_det_jacobian(self, y, **kwargs):
     attrs = self._cache.inverse_attributes(y, **kwargs)
     if "ildj" not in attrs:
-      attrs.update(self._augmented_inverse(y, **kwargs)[1])
+      self._cache.inverse(y, **kwargs)
     return attrs["ildj"]

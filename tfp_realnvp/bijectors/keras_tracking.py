@@ -10,25 +10,17 @@ underlying `tf.Variable`s of their Keras layers as an ordinary attribute, which
 `tfp.vi.fit_surrogate_posterior` then trains the flow without Keras.
 """
 
-import tensorflow as tf
+from tfp_realnvp.bijectors._compat import underlying_variable
 
-
-def underlying_variable(weight):
-  """Returns the `tf.Variable` behind a Keras 3 (or tf_keras) weight."""
-  if isinstance(weight, tf.Variable):
-    return weight
-  # Keras 3's TensorFlow-backend variable keeps its `tf.Variable` in `_value`
-  # (its public `.value` may return a cast copy under mixed precision).
-  raw = getattr(weight, "_value", None)
-  return raw if isinstance(raw, tf.Variable) else None
+__all__ = ["KerasWeightsTracking", "underlying_variable"]
 
 
 class KerasWeightsTracking:
   """Mixin for `tf.Module`s that own Keras layers.
 
-  Subclasses set `self._keras_layers` (a tuple of objects with `.weights`) and
-  call `self._track_keras_weights()` after each layer call; weights created
-  lazily at the layer's first call are picked up then.
+  Subclasses call `self._init_keras_tracking(*layers)` (objects with
+  `.weights`) and `self._track_keras_weights()` after each layer call;
+  weights created lazily at the layer's first call are picked up then.
   """
 
   def _init_keras_tracking(self, *layers):

@@ -25,7 +25,7 @@ class LogitTransform(tfb.Bijector):
   """Elementwise `x -> logit(alpha + (1 - 2 alpha) x)`, x in [0, 1].
 
   Args:
-    alpha: Python float in [0, 0.5); 0.05 in the paper's CIFAR-10 setting.
+    alpha: Python float in (0, 0.5); 0.05 in the paper's CIFAR-10 setting.
     validate_args: Python `bool`; if `True`, `forward` checks that its input
       lies in [0, 1] and `inverse` that its input is finite.
     name: Python `str`.
@@ -34,8 +34,9 @@ class LogitTransform(tfb.Bijector):
   def __init__(self, alpha=0.05, validate_args=False, name="logit_transform"):
     parameters = dict(locals())
     alpha = float(alpha)
-    if not 0. <= alpha < 0.5:
-      raise ValueError(f"alpha must be in [0, 0.5); got {alpha}.")
+    if not 0. < alpha < 0.5:  # 0 maps the pixel values 0 and 1 to infinity
+      raise ValueError(f"LogitTransform: alpha must be in (0, 0.5); got "
+                       f"{alpha}.")
     self._alpha = alpha
     super().__init__(
         forward_min_event_ndims=0,

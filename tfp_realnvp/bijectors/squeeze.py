@@ -26,7 +26,8 @@ offsets (dh, dw) in {0, 1}^2 and input channel c:
 
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import prefer_static as ps
+
+from tfp_realnvp.bijectors._compat import ps
 
 tfb = tfp.bijectors
 

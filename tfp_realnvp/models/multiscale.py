@@ -12,18 +12,46 @@ Data -> latent, at scale i of `num_scales` (i = 0 at full resolution):
   * last scale: 4 checkerboard couplings (parity 1, 0, 1, 0), each followed
     by batch norm.
 
-Feature maps: `num_filters * 2**i` for the checkerboard networks of scale i,
-twice that for its channel networks. The latent z has the data's shape.
+Width schedule (the reference's): the networks of scale i have
+`num_filters * 2**i` feature maps in the checkerboard couplings and twice
+that in the channel couplings. This module decides every coupling's network
+shape (`NetworkSpec`); the model only says how to build a network of a
+given spec. The latent z has the data's shape.
 """
 
-from tfp_realnvp import bijectors as rnvp_bijectors
+import dataclasses
+
 import tensorflow_probability as tfp
+
+from tfp_realnvp import bijectors as rnvp_bijectors
 
 tfb = tfp.bijectors
 
 CHECKERBOARD_PARITIES = (1, 0, 1)
 LAST_SCALE_PARITIES = (1, 0, 1, 0)
 CHANNEL_PARITIES = (0, 1, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+  """What the network of one coupling must be.
+
+  Attributes:
+    out_channels: channels of `shift` and of `log_scale`.
+    num_filters: feature maps of its hidden layers (the width schedule).
+    mask_channel: its input's last channel is the checkerboard mask (a
+      checkerboard coupling's conditioner input, `C + 1` channels).
+    penalize_scale: the reference puts its L2 penalty on this coupling's
+      tanh scale (checkerboard couplings only).
+    scale: the scale index i, 0 at full resolution.
+    index: the coupling's position in the flow, 0 first (data side).
+  """
+  out_channels: int
+  num_filters: int
+  mask_channel: bool
+  penalize_scale: bool
+  scale: int
+  index: int
 
 
 def validate(image_shape, num_scales):
@@ -40,9 +68,6 @@ def validate(image_shape, num_scales):
         f"An image of {height}x{width} cannot be squeezed {num_scales - 1} "
         f"times (num_scales={num_scales}): height and width must be "
         f"divisible by 2**(num_scales-1) = {factor}.")
-  if height // factor < 1 or width // factor < 1:
-    raise ValueError(f"num_scales={num_scales} leaves a last scale smaller "
-                     f"than 1x1 for a {height}x{width} image.")
 
 
 def scale_shapes(image_shape, num_scales):
@@ -52,68 +77,50 @@ def scale_shapes(image_shape, num_scales):
           for i in range(num_scales)]
 
 
-def multiscale_encoder(image_shape, num_scales, make_network,
-                       make_batch_norm, coupling_name="coupling"):
+def multiscale_encoder(image_shape, num_scales, num_filters, make_network,
+                       make_batch_norm):
   """Builds the data -> latent bijector of the multi-scale architecture.
 
   Args:
     image_shape: (H, W, C).
     num_scales: number of scales.
-    make_network: callable(kind, scale, out_channels) -> network, kind in
-      {"checkerboard", "channel"}.
-    make_batch_norm: callable() -> batch-norm bijector.
-    coupling_name: the name every coupling gets (kwargs routing).
+    num_filters: feature maps of the first scale's checkerboard networks.
+    make_network: callable(NetworkSpec) -> a `shift_and_log_scale_fn`.
+    make_batch_norm: callable() -> a batch-norm bijector.
 
   Returns:
     A bijector (H, W, C) -> (H, W, C), not including the logit transform.
   """
   validate(image_shape, num_scales)
   shapes = scale_shapes(tuple(int(d) for d in image_shape), num_scales)
+  count = [0]
+
+  def coupling(kind, parity, scale, channels, width):
+    spec = NetworkSpec(
+        out_channels=channels, num_filters=width,
+        mask_channel=kind is rnvp_bijectors.CheckerboardAffineCoupling,
+        penalize_scale=kind is rnvp_bijectors.CheckerboardAffineCoupling,
+        scale=scale, index=count[0])
+    count[0] += 1
+    return [kind(parity, make_network(spec), name=f"coupling_{spec.index}"),
+            make_batch_norm()]
 
   def scale_bijector(i):
     _, _, c = shapes[i]
+    width = num_filters * 2 ** i
     last = i == num_scales - 1
     steps = []  # in data -> latent order
     for parity in LAST_SCALE_PARITIES if last else CHECKERBOARD_PARITIES:
-      steps += [rnvp_bijectors.CheckerboardAffineCoupling(
-                    parity, make_network("checkerboard", i, c),
-                    name=coupling_name),
-                make_batch_norm()]
+      steps += coupling(rnvp_bijectors.CheckerboardAffineCoupling, parity, i,
+                        c, width)
     if not last:
       steps.append(rnvp_bijectors.Squeeze(ordered=False))
       for parity in CHANNEL_PARITIES:
-        steps += [rnvp_bijectors.ChannelAffineCoupling(
-                      parity, make_network("channel", i, 2 * c),
-                      name=coupling_name),
-                  make_batch_norm()]
+        steps += coupling(rnvp_bijectors.ChannelAffineCoupling, parity, i,
+                          2 * c, 2 * width)
       steps.append(tfb.Invert(rnvp_bijectors.Squeeze(ordered=False)))
       steps.append(rnvp_bijectors.FactorOut(scale_bijector(i + 1),
                                             name=f"factor_out_{i}"))
     return tfb.Chain(steps[::-1], name=f"scale_{i}")
 
   return scale_bijector(0)
-
-
-def route_kwargs(bijector, target_name, kwargs):
-  """Nested `bijector_kwargs` giving `kwargs` to every sub-bijector named `target_name`.
-
-  `tfb.Chain` routes keyword arguments one level deep, by name; this builds
-  the nested dictionary for a tree of `Chain`, `Invert` and `FactorOut`.
-  """
-  if bijector.name == target_name:
-    return dict(kwargs)
-  if isinstance(bijector, rnvp_bijectors.FactorOut):
-    return route_kwargs(bijector.inner, target_name, kwargs)
-  # tfb.Invert and tfb.Chain of non-CompositeTensor bijectors are TFP's
-  # private _Invert and _Chain, so look at what they hold, not at their type.
-  inverted = getattr(bijector, "bijector", None)
-  if isinstance(inverted, tfb.Bijector):
-    return route_kwargs(inverted, target_name, kwargs)
-  if getattr(bijector, "bijectors", None) is not None:
-    routed = {}
-    for sub in bijector.bijectors:
-      sub_kwargs = route_kwargs(sub, target_name, kwargs)
-      if sub_kwargs:
-        routed[sub.name] = sub_kwargs
-    return routed
-  return {}

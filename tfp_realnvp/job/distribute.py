@@ -17,7 +17,6 @@ worker must still run the same saves (they take part in the same
 collectives), so it writes to `worker_dir(...)`, deleted when it finishes.
 """
 
-import functools
 import json
 import os
 
@@ -26,13 +25,8 @@ import tensorflow as tf
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
-@functools.lru_cache(maxsize=None)
 def make_strategy(name="default", tpu=""):
-  """The `tf.distribute.Strategy` named by `--strategy`, one per process.
-
-  Cached: a second MirroredStrategy over the same devices in one process
-  can mismatch the first one's collective instances.
-  """
+  """The `tf.distribute.Strategy` named by `--strategy`."""
   if name == "default":
     return tf.distribute.get_strategy()
   if name == "mirrored":

@@ -18,23 +18,24 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfp_realnvp import architecture
 from tfp_realnvp import bits
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp import flow_model
-from tfp_realnvp import networks
-from tfp_realnvp import presets
+from tfp_realnvp import figures
+from tfp_realnvp.models import base
+from tfp_realnvp.models import multiscale
+from tfp_realnvp.models import networks
+from tfp_realnvp.models import presets
 
-tfb = flow_model.tfb
+tfb = base.tfb
 
 
 @keras.saving.register_keras_serializable("tfp_realnvp")
-class RealNVP(flow_model.FlowModel):
+class RealNVP(base.FlowModel):
   """Multi-scale Real NVP for images; see the module docstring.
 
   Args:
     image_shape: (H, W, C).
-    num_scales: scales of the multi-scale architecture (`architecture.py`).
+    num_scales: scales of the multi-scale architecture (`multiscale.py`).
     num_res_blocks: residual blocks per coupling network.
     num_filters: feature maps of the first scale's checkerboard networks.
     num_levels: pixel values, 256 for 8-bit images.
@@ -43,17 +44,21 @@ class RealNVP(flow_model.FlowModel):
     l2_coeff: L2 penalty on weight-norm gains and checkerboard tanh scales.
     dropout: dropout rate in the networks' residual blocks under `fit`
       (not in the paper; 0 by default).
+    seed: seed of the dequantization noise of `call` (`fit`, `evaluate`,
+      `predict`); None draws one from Keras' global seed
+      (`keras.utils.set_random_seed`).
     **kwargs: `keras.Model` arguments (`name`, `dtype`).
   """
 
   metric_name = "bits_per_dim"
+  sample_key = "images"
 
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
-               l2_coeff=5e-5, dropout=0., **kwargs):
+               l2_coeff=5e-5, dropout=0., seed=None, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
     image_shape = tuple(int(d) for d in image_shape)
-    architecture.validate(image_shape, num_scales)
+    multiscale.validate(image_shape, num_scales)
     self.image_shape = image_shape
     self.num_scales = int(num_scales)
     self.num_res_blocks = int(num_res_blocks)
@@ -61,20 +66,18 @@ class RealNVP(flow_model.FlowModel):
     self.num_levels = int(num_levels)
     self.alpha = float(alpha)
     self.dropout = float(dropout)
+    self.seed = None if seed is None else int(seed)
     if self.num_levels < 2:
       raise ValueError(f"num_levels must be >= 2; got {num_levels}.")
 
     nets, batch_norms = [], []
 
-    def make_network(kind, scale, channels):
-      checkerboard = kind == "checkerboard"
+    def make_network(spec):
       net = networks.CouplingResNet(
-          channels, self.num_filters * 2 ** scale * (1 if checkerboard else 2),
-          self.num_res_blocks, mask_channel=checkerboard,
-          num_classes=self.num_classes,
-          scale_name="rescaling_scale" if checkerboard else "scale",
-          dropout=self.dropout,
-          dtype=self.dtype_policy, name=f"{kind}_net_{len(nets)}")
+          spec.out_channels, spec.num_filters, self.num_res_blocks,
+          mask_channel=spec.mask_channel, num_classes=self.num_classes,
+          penalize_scale=spec.penalize_scale, dropout=self.dropout,
+          dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
       nets.append(net)
       return net
 
@@ -85,13 +88,13 @@ class RealNVP(flow_model.FlowModel):
       return bn
 
     encoder = tfb.Chain([
-        architecture.multiscale_encoder(image_shape, self.num_scales,
-                                        make_network, make_batch_norm,
-                                        coupling_name=flow_model.COUPLING_NAME),
+        multiscale.multiscale_encoder(image_shape, self.num_scales,
+                                      self.num_filters, make_network,
+                                      make_batch_norm),
         rnvp_bijectors.LogitTransform(self.alpha),
     ], name="encoder")
     self._set_flow(encoder, image_shape, nets, batch_norms)
-    self._noise_seed = keras.random.SeedGenerator(0)
+    self._noise_seed = keras.random.SeedGenerator(self.seed)
     self._build_flow()
 
   @classmethod
@@ -166,9 +169,47 @@ class RealNVP(flow_model.FlowModel):
     images = super().sample(n, temperature, seed, label)
     return tf.clip_by_value(images, 0., 1.)
 
+  # -- what a run shows and serves --------------------------------------------
+
+  def sample_figure(self, num_samples, temperature=1.0, seed=0):
+    """A grid of `num_samples` sampled images."""
+    return figures.grid(self.sample(num_samples, temperature,
+                                    seed=seed).numpy())
+
+  def extra_figures(self, seed=0):
+    """The paper's manifold figure (section 5), `latent_manifold`."""
+    return {"manifold": figures.grid(self.latent_manifold(seed), columns=8)}
+
+  def latent_manifold(self, seed=0, size=8):
+    """Decodes z(u, v) = cos(u) (cos(v) z1 + sin(v) z2) + sin(u) (cos(v) z3 +
+    sin(v) z4), u, v in [0, pi/2] on a `size` x `size` grid: four latents at
+    the corners, the Normal's norm kept in between. Images (size**2, H, W, C)."""
+    z = self.sample_latent(4, seed=seed)
+    angles = np.linspace(0., np.pi / 2., size)
+    u, v = np.meshgrid(angles, angles, indexing="ij")
+    u, v = u.reshape(-1, 1, 1, 1), v.reshape(-1, 1, 1, 1)
+    grid = (np.cos(u) * (np.cos(v) * z[0] + np.sin(v) * z[1]) +
+            np.sin(u) * (np.cos(v) * z[2] + np.sin(v) * z[3]))
+    return tf.clip_by_value(self.decode(tf.constant(grid, self.flow_dtype)),
+                            0., 1.).numpy()
+
+  def export_signatures(self):
+    """`log_prob`, `sample` (key `images`) and `bits_per_dim` of int32 pixels."""
+    signatures = super().export_signatures()
+    pixels = tf.TensorSpec((None,) + self.image_shape, tf.int32)
+    labels = ([tf.TensorSpec([None], tf.int32)]
+              if self.num_classes is not None else [])
+
+    def bits_per_dim(p, *label):
+      return {"bits_per_dim": self.bits_per_dim(p, *label)}
+
+    signatures["bits_per_dim"] = tf.function(
+        bits_per_dim, input_signature=[pixels] + labels)
+    return signatures
+
   def get_config(self):
     return {**super().get_config(), "image_shape": self.image_shape,
             "num_scales": self.num_scales,
             "num_res_blocks": self.num_res_blocks,
             "num_filters": self.num_filters, "num_levels": self.num_levels,
-            "alpha": self.alpha, "dropout": self.dropout}
+            "alpha": self.alpha, "dropout": self.dropout, "seed": self.seed}

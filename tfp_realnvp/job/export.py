@@ -1,11 +1,12 @@
 """SavedModel export that a process without this package (or TFP) can load.
 
-Signatures, all with any batch size:
+The signatures are the model's (`FlowModel.export_signatures`), all with any
+batch size. Image models (`RealNVP`):
   * `log_prob(x)`: float32 images in [0, 1], (N, H, W, C) -> (N,) log-density;
-  * `bits_per_dim(pixels)`: int32 pixels in [0, num_levels), -> (N,), with
+  * `bits_per_dim(p)`: int32 pixels in [0, num_levels), -> (N,), with
     fresh dequantization noise;
-  * `sample(count, temperature)` (+ `label` (count,) int32 for a
-    class-conditional model) -> (count, H, W, C) images in [0, 1].
+  * `sample(n, t)`: count and temperature (+ `label` (n,) int32 for a
+    class-conditional model) -> `images` (n, H, W, C) in [0, 1].
 
 Vector models export `log_prob(x)` on (N, D) and `sample` (key `samples`).
 
@@ -24,42 +25,16 @@ from tfp_realnvp.bijectors import keras_tracking
 
 
 class _ExportModule(tf.Module):
-  """Holds the weights' `tf.Variable`s and the signature functions.
+  """Holds the weights' `tf.Variable`s and the model's `export_signatures()`.
 
   The Keras model itself is not an attribute: SavedModel would then also trace
-  its `call` as a default signature. The functions close over it instead.
-  Image models (`RealNVP`) get all three signatures; vector models
-  (`VectorRealNVP`) get `log_prob` and `sample` (output key `samples`).
+  its `call` as a default signature. The signature functions close over it.
   """
 
   def __init__(self, model):
     super().__init__()
     self.weights = [keras_tracking.underlying_variable(w) for w in model.weights]
-    event = (None,) + tuple(model.event_shape)
-    count = tf.TensorSpec([], tf.int32)
-    temperature = tf.TensorSpec([], tf.float32)
-    conditional = model.num_classes is not None
-    labels = [tf.TensorSpec([None], tf.int32)] if conditional else []
-    is_image = hasattr(model, "bits_per_dim")
-    sample_key = "images" if is_image else "samples"
-
-    def log_prob(x, *label):
-      return {"log_prob": model.log_prob(x, *label)}
-
-    def bits_per_dim(p, *label):
-      return {"bits_per_dim": model.bits_per_dim(p, *label)}
-
-    def sample(n, t, *label):
-      return {sample_key: model.sample(n, t, label=label[0] if label else None)}
-
-    self.endpoints = {
-        "log_prob": tf.function(
-            log_prob, input_signature=[tf.TensorSpec(event, tf.float32)] + labels),
-        "sample": tf.function(
-            sample, input_signature=[count, temperature] + labels)}
-    if is_image:
-      self.endpoints["bits_per_dim"] = tf.function(
-          bits_per_dim, input_signature=[tf.TensorSpec(event, tf.int32)] + labels)
+    self.endpoints = model.export_signatures()
 
 
 def export_saved_model(model, export_dir, overwrite=False):

@@ -11,17 +11,19 @@ example, as the bijector of `tfp.mcmc.TransformedTransitionKernel` (NeuTra).
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp import flow_model
-from tfp_realnvp import networks
+from tfp_realnvp import figures
+from tfp_realnvp.models import base
+from tfp_realnvp.models import networks
 
-tfb = flow_model.tfb
+tfb = base.tfb
 
 
 @keras.saving.register_keras_serializable("tfp_realnvp")
-class VectorRealNVP(flow_model.FlowModel):
+class VectorRealNVP(base.FlowModel):
   """Real NVP on R^D; see the module docstring.
 
   Args:
@@ -30,8 +32,8 @@ class VectorRealNVP(flow_model.FlowModel):
     hidden_units, num_hidden_layers: the MLP of each coupling.
     batch_norm: follow each coupling with the batch-norm bijector.
     num_classes: if set, class-conditional (`{"x": x, "label": y}` inputs).
-    l2_coeff: L2 penalty on weights named in `flow_model.L2_WEIGHT_NAMES`
-      (none here by default, as the MLPs have no weight-norm gains).
+    l2_coeff: L2 penalty on the networks' `l2_weights()` (none: the MLPs
+      have no weight-norm gains).
   """
 
   metric_name = "nll"
@@ -57,7 +59,7 @@ class VectorRealNVP(flow_model.FlowModel):
       nets.append(net)
       steps.append(rnvp_bijectors.MaskedAffineCoupling(
           rnvp_bijectors.alternating_mask(self.num_features, i % 2), net,
-          name=flow_model.COUPLING_NAME))
+          name=f"coupling_{i}"))
       if self.batch_norm:
         batch_norms.append(rnvp_bijectors.BatchNormalization(
             dtype=self.flow_dtype, name=f"batch_norm_{i}"))
@@ -72,6 +74,19 @@ class VectorRealNVP(flow_model.FlowModel):
     """Negative log-likelihood per example, in nats."""
     x, label = self._split_inputs(inputs)
     return -self.log_prob(x, label)
+
+  def sample_figure(self, num_samples, temperature=1.0, seed=0):
+    """The density of the first two features (left, for 2-D data only) and
+    a histogram of at least 20000 samples (right), over the samples' range."""
+    samples = self.sample(max(num_samples, 20000), temperature,
+                          seed=seed).numpy()[:, :2]
+    low, high = np.percentile(samples, [0.5, 99.5], axis=0)
+    margin = 0.15 * (high - low)
+    extent = (low[0] - margin[0], high[0] + margin[0],
+              low[1] - margin[1], high[1] + margin[1])
+    log_prob = (lambda p: self.log_prob(p).numpy()) if (
+        self.num_features == 2) else None
+    return figures.density_and_samples(log_prob, samples, extent)
 
   def get_config(self):
     return {**super().get_config(), "num_features": self.num_features,

@@ -1,4 +1,8 @@
-"""Writing images a person looks at: PNG grids of samples."""
+"""Pictures a person looks at: sample grids, 2-D densities, PNG files.
+
+Pure layout (numpy in, uint8 images out) plus writing PNGs; the models
+decide what to draw (`FlowModel.sample_figure`), the job where to write it.
+"""
 
 import math
 
@@ -40,14 +44,16 @@ def density_and_samples(log_prob_fn, samples, extent, size=256):
   """A 2-D density (left) and a histogram of samples (right), uint8 (size, 2 size + 4, 1).
 
   Args:
-    log_prob_fn: (N, 2) float32 points -> (N,) log-density.
+    log_prob_fn: (N, 2) float32 points -> (N,) log-density; None leaves the
+      left panel black (data of more than two dimensions).
     samples: (M, 2) points.
     extent: (x min, x max, y min, y max); y points up in the image.
   """
   xs = np.linspace(extent[0], extent[1], size)
   ys = np.linspace(extent[2], extent[3], size)
   points = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
-  density = np.exp(np.asarray(log_prob_fn(points))).reshape(size, size)
+  density = (np.zeros((size, size)) if log_prob_fn is None else
+             np.exp(np.asarray(log_prob_fn(points))).reshape(size, size))
   hist, _, _ = np.histogram2d(samples[:, 1], samples[:, 0], bins=size,
                               range=[extent[2:], extent[:2]])
 

@@ -18,8 +18,9 @@
 
 Weight normalisation (Salimans & Kingma 2016) as in the reference: kernel
 `v ~ U[-sigma, sigma]`, `sigma = sqrt(2 / fan_in_channels)`, normalised per
-output filter; learned per-filter gains named `magnitude` (the L2 penalty
-targets them and the checkerboard couplings' `rescaling_scale`).
+output filter; learned per-filter gains named `magnitude`. The reference's
+L2 penalty targets those gains and the checkerboard couplings' tanh scale
+(`rescaling_scale`): each network lists them in `l2_weights()`.
 
 Initialisation: the output conv's gains start at zero, so every coupling
 starts as the identity (shift = 0, log_scale = 0) and the flow is the
@@ -115,13 +116,13 @@ class CouplingResNet(keras.layers.Layer):
       and the masked image is scaled by 2 after its batch norm.
     num_classes: if set, `call` takes `label` (int, shape (N,)) and the
       network sees its one-hot encoding as extra input channels.
-    scale_name: name of the tanh scale weight (`rescaling_scale` is
-      L2-regularised, as in the reference's checkerboard couplings).
+    penalize_scale: the tanh scale carries the L2 penalty (the reference's
+      checkerboard couplings; the weight is then named `rescaling_scale`).
     dropout: dropout rate inside each residual block under `fit` (0: none).
   """
 
   def __init__(self, out_channels, num_filters, num_res_blocks,
-               mask_channel=False, num_classes=None, scale_name="scale",
+               mask_channel=False, num_classes=None, penalize_scale=False,
                dropout=0., **kwargs):
     super().__init__(**kwargs)
     self.out_channels = int(out_channels)
@@ -129,7 +130,7 @@ class CouplingResNet(keras.layers.Layer):
     self.num_res_blocks = int(num_res_blocks)
     self.mask_channel = bool(mask_channel)
     self.num_classes = num_classes
-    self.scale_name = scale_name
+    self.penalize_scale = bool(penalize_scale)
     self.dropout = float(dropout)
     if not 0. <= self.dropout < 1.:
       raise ValueError(f"dropout must be in [0, 1); got {dropout}.")
@@ -149,8 +150,17 @@ class CouplingResNet(keras.layers.Layer):
     self.conv_out = conv(2 * out_channels, 1, zero_gain=True)
 
   def build(self, input_shape):
-    self.scale = self.add_weight(name=self.scale_name, shape=(),
-                                 initializer="ones")
+    self.scale = self.add_weight(
+        name="rescaling_scale" if self.penalize_scale else "scale", shape=(),
+        initializer="ones")
+
+  def l2_weights(self):
+    """The weights the reference's L2 penalty acts on: every conv's gains,
+    and the tanh scale if `penalize_scale`."""
+    convs = [self.conv_in, self.skip_in, *self.skips, self.conv_out,
+             *(conv for block in self.blocks for conv in block[1::2])]
+    gains = [conv.magnitude for conv in convs if conv.use_gain]
+    return gains + ([self.scale] if self.penalize_scale else [])
 
   def call(self, x, label=None):
     if self.mask_channel:
@@ -182,7 +192,7 @@ class CouplingResNet(keras.layers.Layer):
             "num_filters": self.num_filters,
             "num_res_blocks": self.num_res_blocks,
             "mask_channel": self.mask_channel, "num_classes": self.num_classes,
-            "scale_name": self.scale_name, "dropout": self.dropout}
+            "penalize_scale": self.penalize_scale, "dropout": self.dropout}
 
 
 class CouplingMLP(keras.layers.Layer):
@@ -214,6 +224,10 @@ class CouplingMLP(keras.layers.Layer):
 
   def build(self, input_shape):
     self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
+
+  def l2_weights(self):
+    """None: the reference's L2 penalty acts on weight-norm gains only."""
+    return []
 
   def call(self, x, label=None):
     if self.num_classes:

@@ -1,48 +1,6 @@
-"""Data sets: the bundled 8x8 digits, TFDS image data sets, and 2-D toys.
+"""The paper's image data sets through TensorFlow Datasets, prepared as the paper does."""
 
-The digits convention, used everywhere in this project: permute the 1797
-images with `numpy.random.RandomState(0)`; the first 1293 are the training
-split, the next 144 validation, the last 360 test. Pixels are integers 0..16
-(17 levels).
-"""
-
-import os
-
-import numpy as np
 import tensorflow as tf
-
-DIGITS_PATH = os.path.join(os.path.dirname(__file__), "data", "digits.npz")
-DIGITS_LEVELS = 17
-DIGITS_SPLITS = {"train": (0, 1293), "validation": (1293, 1437),
-                 "test": (1437, 1797)}
-
-
-def load_digits(split):
-  """(images int32 (N, 8, 8, 1) in 0..16, labels int32 (N,)) of a split."""
-  if split not in DIGITS_SPLITS:
-    raise ValueError(f"Unknown digits split {split!r}; choose one of "
-                     f"{sorted(DIGITS_SPLITS)}.")
-  with np.load(DIGITS_PATH) as f:
-    images, labels = f["images"], f["labels"]
-  order = np.random.RandomState(0).permutation(len(images))
-  start, stop = DIGITS_SPLITS[split]
-  index = order[start:stop]
-  return images[index].astype(np.int32), labels[index].astype(np.int32)
-
-
-def two_moons(n, noise=0.05, seed=0):
-  """n points of the two-moons density (as scikit-learn's make_moons), float32 (n, 2)."""
-  rng = np.random.RandomState(seed)
-  n_outer = n // 2
-  n_inner = n - n_outer
-  t_outer = rng.uniform(0, np.pi, n_outer)
-  t_inner = rng.uniform(0, np.pi, n_inner)
-  outer = np.stack([np.cos(t_outer), np.sin(t_outer)], 1)
-  inner = np.stack([1 - np.cos(t_inner), 0.5 - np.sin(t_inner)], 1)
-  points = np.concatenate([outer, inner]) + rng.normal(scale=noise,
-                                                       size=(n, 2))
-  return points[rng.permutation(n)].astype(np.float32)
-
 
 # -- TFDS image data sets ------------------------------------------------------
 #
@@ -65,10 +23,6 @@ TFDS_DATASETS = {
     "mnist": ("mnist", "train[:55000]", "train[55000:]", "test"),
 }
 FLIP_DATASETS = ("celeba", "lsun_bedroom", "lsun_tower", "lsun_church_outdoor")
-# Vector data sets: split -> (number of points, seed).
-MOONS_SPLITS = {"train": (8192, 0), "validation": (1024, 1), "test": (2048, 2)}
-VECTOR_DATASETS = ("moons",)
-DATASETS = ("digits",) + VECTOR_DATASETS + tuple(TFDS_DATASETS)
 
 
 def preprocess(name, image, training, seed=None):
@@ -111,8 +65,8 @@ def load_tfds(name, split, data_dir=None, training=False, seed=0):
   """tf.data of int32 pixels (H, W, C) of `split` in {train, validation, test}."""
   import tensorflow_datasets as tfds  # heavy import, only where used
   if name not in TFDS_DATASETS:
-    raise ValueError(f"Unknown dataset {name!r}; choose one of "
-                     f"{', '.join(DATASETS)}.")
+    raise ValueError(f"Unknown TFDS dataset {name!r}; choose one of "
+                     f"{', '.join(TFDS_DATASETS)}.")
   tfds_name, *splits = TFDS_DATASETS[name]
   tfds_split = dict(zip(("train", "validation", "test"), splits))[split]
   ds = tfds.load(tfds_name, split=tfds_split, data_dir=data_dir,
@@ -122,25 +76,3 @@ def load_tfds(name, split, data_dir=None, training=False, seed=0):
                                seed=tf.stack([tf.cast(seed, tf.int64), i])),
       num_parallel_calls=tf.data.AUTOTUNE)
   return ds
-
-
-def digits_dataset(split):
-  """tf.data of int32 pixels of a digits split (same interface as load_tfds)."""
-  images, _ = load_digits(split)
-  return tf.data.Dataset.from_tensor_slices(images)
-
-
-def moons_dataset(split):
-  """tf.data of float32 two-moons points (2,) of a split (fixed seeds)."""
-  n, seed = MOONS_SPLITS[split]
-  return tf.data.Dataset.from_tensor_slices(two_moons(n, seed=seed))
-
-
-def load(name, split, data_dir=None, training=False, seed=0):
-  """Examples of any supported data set (see `DATASETS`): int32 pixels, or
-  float32 vectors for `VECTOR_DATASETS`."""
-  if name == "digits":
-    return digits_dataset(split)
-  if name == "moons":
-    return moons_dataset(split)
-  return load_tfds(name, split, data_dir, training, seed)

@@ -1,0 +1,36 @@
+"""The bundled 8x8 digits (`digits.npz`, see README.md in this folder).
+
+The convention used everywhere in this project: permute the 1797 images
+with `numpy.random.RandomState(0)`; the first 1293 are the training split,
+the next 144 validation, the last 360 test. Pixels are integers 0..16
+(17 levels).
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+PATH = os.path.join(os.path.dirname(__file__), "digits.npz")
+LEVELS = 17
+SPLITS = {"train": (0, 1293), "validation": (1293, 1437),
+          "test": (1437, 1797)}
+
+
+def load_digits(split):
+  """(images int32 (N, 8, 8, 1) in 0..16, labels int32 (N,)) of a split."""
+  if split not in SPLITS:
+    raise ValueError(f"Unknown digits split {split!r}; choose one of "
+                     f"{sorted(SPLITS)}.")
+  with np.load(PATH) as f:
+    images, labels = f["images"], f["labels"]
+  order = np.random.RandomState(0).permutation(len(images))
+  start, stop = SPLITS[split]
+  index = order[start:stop]
+  return images[index].astype(np.int32), labels[index].astype(np.int32)
+
+
+def dataset(split):
+  """tf.data of int32 pixels (8, 8, 1) of a split."""
+  images, _ = load_digits(split)
+  return tf.data.Dataset.from_tensor_slices(images)

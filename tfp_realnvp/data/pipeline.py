@@ -1,0 +1,37 @@
+"""Batching examples as Keras `fit`, `evaluate` and `predict` want them."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def batched(ds, batch_size, shuffle=False, seed=0, repeat=1, cache=False):
+  """Batches a dataset of examples.
+
+  The remainder batch is kept (evaluation covers the whole split); `repeat`
+  > 1 repeats the data (several dequantization draws per pass), None
+  forever (epochs of `steps_per_epoch` steps); `cache` keeps decoded
+  examples in memory (for small data sets); `shuffle` reshuffles every
+  epoch, from `seed`.
+  """
+  if cache:
+    ds = ds.cache()
+  if repeat is None or repeat > 1:
+    ds = ds.repeat(repeat)
+  if shuffle:
+    ds = ds.shuffle(10000, seed=seed, reshuffle_each_iteration=True)
+  return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def in_memory(examples, labels=None, batch_size=64, shuffle=False, seed=0,
+              repeat=1):
+  """`batched` over in-memory examples (integer pixels or float vectors),
+  with labels as `{"x": examples, "label": labels}` if given."""
+  examples = np.asarray(examples)
+  if np.issubdtype(examples.dtype, np.integer):
+    examples = examples.astype(np.int32)
+  if labels is None:
+    ds = tf.data.Dataset.from_tensor_slices(examples)
+  else:
+    ds = tf.data.Dataset.from_tensor_slices(
+        {"x": examples, "label": np.asarray(labels, np.int32)})
+  return batched(ds, batch_size, shuffle, seed, repeat)

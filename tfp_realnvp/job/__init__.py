@@ -1,0 +1,16 @@
+"""The training job behind `train.py`.
+
+    config.py      JobConfig: the one list of settings (flags are made from it)
+    run.py         the modes: train, eval, sample, export
+    model_dir.py   the run's folder: lock, architecture guard, checkpoints, results
+    callbacks.py   Keras callbacks: time budget, NaN stop, sample grids
+    distribute.py  tf.distribute strategies and which worker writes
+    export.py      the SavedModel a process without this package loads
+"""
+
+from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.config import define_flags
+from tfp_realnvp.job.config import from_flags
+from tfp_realnvp.job.run import execute
+
+__all__ = ["JobConfig", "define_flags", "execute", "from_flags"]

@@ -1,0 +1,198 @@
+"""The one list of a run's settings: defaults, bounds, help.
+
+`JobConfig` is that list. Each field is a `_setting(default, help, ...)` with
+its bounds or choices; the command-line flags of `train.py` and of the
+benchmark scripts are generated from it (`define_flags`), and every bound is
+checked by `check_setting`, which the flags' validators and
+`JobConfig.validate` both call. The defaults are the default job
+(`python train.py`: the bundled digits, about two minutes).
+"""
+
+import dataclasses
+import typing
+
+from absl import flags
+
+from tfp_realnvp import data
+from tfp_realnvp.job import distribute
+from tfp_realnvp.job import run
+from tfp_realnvp.models import presets
+from tfp_realnvp.models.image import RealNVP
+from tfp_realnvp.models.vector import VectorRealNVP
+
+MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+
+
+def _setting(default, help_text, *, choices=None, minimum=None, above=None,
+             below=None):
+  """A field of `JobConfig`: its default, its help, and what it may be.
+
+  Args:
+    choices: the allowed values.
+    minimum: the smallest allowed value (inclusive).
+    above: values must be greater than this.
+    below: values must be less than this.
+  """
+  return dataclasses.field(default=default, metadata=dict(
+      help=help_text, choices=choices, minimum=minimum, above=above,
+      below=below))
+
+
+@dataclasses.dataclass
+class JobConfig:
+  """What a run does; see each field's help (`python train.py --help`)."""
+  mode: str = _setting("train", "What to do.", choices=tuple(run.MODES))
+  dataset: str = _setting("digits", "Data set.", choices=data.DATASETS)
+  data_dir: typing.Optional[str] = _setting(None, "TFDS data directory.")
+  preset: typing.Optional[str] = _setting(
+      None, "Architecture preset (default: the dataset's).",
+      choices=tuple(sorted(presets.PRESETS)))
+  num_scales: typing.Optional[int] = _setting(
+      None, "Override the preset's num_scales.", minimum=1)
+  num_res_blocks: typing.Optional[int] = _setting(
+      None, "Override the preset's num_res_blocks.", minimum=1)
+  num_filters: typing.Optional[int] = _setting(
+      None, "Override the preset's num_filters.", minimum=1)
+  batch_size: int = _setting(64, "Global batch size (split over replicas).",
+                             minimum=1)
+  epochs: int = _setting(1000, "Maximum epochs.", minimum=1)
+  steps_per_epoch: typing.Optional[int] = _setting(
+      None, "Steps per epoch (default: one pass over the training split).",
+      minimum=1)
+  time_limit: typing.Optional[float] = _setting(
+      95., "Seconds of training: stop after an epoch when one more would end "
+      "past them (0: no limit).", minimum=0)
+  early_stopping: typing.Optional[int] = _setting(
+      None, "Stop after this many epochs without a better validation score.",
+      minimum=1)
+  lr_plateau: typing.Optional[int] = _setting(
+      None, "Halve the learning rate after this many epochs without a better "
+      "validation score.", minimum=1)
+  learning_rate: float = _setting(1e-3, "Adam's learning rate.", above=0)
+  l2: float = _setting(5e-5, "L2 coefficient (reference 5e-5).", minimum=0)
+  dropout: float = _setting(
+      0., "Dropout rate in the networks' residual blocks (not in the paper; "
+      "a regulariser for small data).", minimum=0, below=1)
+  model_dir: str = _setting("runs/digits", "Checkpoints, logs, samples, "
+                            "export.")
+  seed: int = _setting(0, "Seed of every random draw of the run: weights, "
+                       "dequantization noise, shuffling, augmentation, "
+                       "dropout, samples.")
+  temperature: float = _setting(1.0, "Sampling temperature.", above=0)
+  num_samples: int = _setting(64, "Samples in a grid.", minimum=1)
+  eval_draws: int = _setting(10, "Dequantization draws of the test score.",
+                             minimum=1)
+  validation_draws: int = _setting(
+      1, "Dequantization draws of each epoch's validation score.", minimum=1)
+  sample_every: int = _setting(5, "Epochs between sample grids.", minimum=1)
+  export_dir: typing.Optional[str] = _setting(
+      None, "SavedModel folder (default: model_dir/export).")
+  overwrite_export: bool = _setting(False, "Replace an existing export_dir.")
+  jit_compile: typing.Optional[bool] = _setting(
+      None, "Compile the training step with XLA (default: Keras' auto, on "
+      "for GPUs; on CPUs it measured slower than TensorFlow's own kernels).")
+  checkpoint: typing.Optional[str] = _setting(
+      None, "Weights file for eval/sample/export (default: the model_dir's "
+      "best).")
+  strategy: str = _setting(
+      "default", "tf.distribute strategy: one device, the local devices, "
+      "several workers (TF_CONFIG), or a TPU.", choices=distribute.STRATEGIES)
+  tpu: str = _setting("", "--strategy=tpu: the TPU's name or grpc:// address "
+                      "('' = local).")
+  mixed_precision: typing.Optional[str] = _setting(
+      None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
+      "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
+      "the loss stay float32.", choices=tuple(MIXED_PRECISION))
+
+  def validate(self):
+    """Raises ValueError naming the first bad setting."""
+    for field in dataclasses.fields(self):
+      error = check_setting(field, getattr(self, field.name))
+      if error:
+        raise ValueError(error)
+    self.model_class_and_kwargs()  # unknown preset override
+    return self
+
+  def model_class_and_kwargs(self):
+    """The model this config describes: (class, constructor kwargs)."""
+    dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
+    if self.dataset in data.VECTOR_DATASETS:
+      if self.dropout:
+        raise ValueError(f"--dropout applies to the image models' coupling "
+                         f"ResNets; the {self.dataset} model has none.")
+      return VectorRealNVP, dict(presets.VECTOR_PRESETS[self.dataset],
+                                 l2_coeff=self.l2, dtype=dtype)
+    name = self.preset or ("lsun" if self.dataset.startswith("lsun")
+                           else self.dataset)
+    return RealNVP, dict(
+        presets.preset(name, num_scales=self.num_scales,
+                       num_res_blocks=self.num_res_blocks,
+                       num_filters=self.num_filters, l2_coeff=self.l2,
+                       dropout=self.dropout, seed=self.seed),
+        dtype=dtype)
+
+  def build_model(self):
+    model_class, kwargs = self.model_class_and_kwargs()
+    return model_class(**kwargs)
+
+
+def check_setting(field, value):
+  """The error message for `value` of a `JobConfig` field, or None if it is fine."""
+  meta = field.metadata
+  if value is None:
+    return None if field.name in _OPTIONAL else f"--{field.name} is required."
+  if meta["choices"] is not None and value not in meta["choices"]:
+    return (f"Unknown {field.name} {value!r}; choose one of "
+            f"{', '.join(map(str, meta['choices']))}.")
+  low, above, below = meta["minimum"], meta["above"], meta["below"]
+  if below is not None and not (value >= low and value < below):
+    return f"--{field.name} must be in [{low}, {below}); got {value}."
+  if low is not None and not value >= low:
+    return f"--{field.name} must be >= {low}; got {value}."
+  if above is not None and not value > above:
+    return f"--{field.name} must be > {above}; got {value}."
+  return None
+
+
+# Settings whose type admits None (`typing.Optional`): "not set".
+_OPTIONAL = {name for name, hint in typing.get_type_hints(JobConfig).items()
+             if type(None) in typing.get_args(hint)}
+_DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer,
+           float: flags.DEFINE_float, str: flags.DEFINE_string}
+
+
+def _base_type(annotation):
+  """int for `int` and `typing.Optional[int]`."""
+  args = [a for a in typing.get_args(annotation) if a is not type(None)]
+  return args[0] if args else annotation
+
+
+def define_flags(flag_values=flags.FLAGS, **defaults):
+  """Defines one absl flag per `JobConfig` field, with its help and a
+  validator running `check_setting`; `defaults` replace field defaults (a
+  benchmark's own). Returns the names defined."""
+  hints = typing.get_type_hints(JobConfig)
+  names = []
+  for field in dataclasses.fields(JobConfig):
+    help_text = field.metadata["help"]
+    if field.metadata["choices"]:
+      help_text += f" One of: {', '.join(map(str, field.metadata['choices']))}."
+    _DEFINE[_base_type(hints[field.name])](
+        field.name, defaults.get(field.name, field.default), help_text,
+        flag_values=flag_values)
+
+    def checker(value, field=field):
+      error = check_setting(field, value)
+      if error:
+        raise flags.ValidationError(error)
+      return True
+
+    flags.register_validator(field.name, checker, flag_values=flag_values)
+    names.append(field.name)
+  return names
+
+
+def from_flags(flag_values=flags.FLAGS):
+  """The `JobConfig` the parsed flags describe."""
+  return JobConfig(**{f.name: flag_values[f.name].value
+                      for f in dataclasses.fields(JobConfig)})

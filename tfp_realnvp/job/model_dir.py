@@ -1,0 +1,154 @@
+"""The model directory of a run: who owns it, what it holds, where things go.
+
+    config.json            the architecture (a different one is refused)
+    backup/                Keras BackupAndRestore state: resume after a stop
+    checkpoints/epoch_NNNN.weights.h5   weights after every epoch
+    best.weights.h5        the weights with the best validation score
+    tensorboard/           scalars and sample grids
+    log.csv                one row per epoch
+    samples.png            a grid of samples
+    results.json           test score and paths
+    export/                the SavedModel (`export.py`)
+    RUNNING                while a training run owns the folder (pid, host)
+
+`ModelDir(path)` names these paths and reads and writes the files; `lock()`
+owns the folder for one training run.
+"""
+
+import contextlib
+import csv
+import glob
+import json
+import os
+import socket
+import time
+
+
+class ModelDir:
+  """The files of one run's model directory; see the module docstring."""
+
+  def __init__(self, path):
+    self.path = path
+
+  def join(self, *parts):
+    return os.path.join(self.path, *parts)
+
+  @property
+  def best(self):
+    return self.join("best.weights.h5")
+
+  @property
+  def backup(self):
+    return self.join("backup")
+
+  @property
+  def log_csv(self):
+    return self.join("log.csv")
+
+  @property
+  def tensorboard(self):
+    return self.join("tensorboard")
+
+  @property
+  def epoch_checkpoint_pattern(self):
+    """The per-epoch file name, as Keras' `ModelCheckpoint` formats it."""
+    return self.join("checkpoints", "epoch_{epoch:04d}.weights.h5")
+
+  def check_architecture(self, model):
+    """Writes config.json, or refuses a folder of another architecture."""
+    os.makedirs(self.path, exist_ok=True)
+    path = self.join("config.json")
+    mine = model.architecture()
+    if os.path.exists(path):
+      with open(path) as f:
+        theirs = json.load(f)
+      diff = {k: (theirs.get(k), mine[k]) for k in mine
+              if theirs.get(k) != mine[k]}
+      if diff:
+        raise ValueError(
+            f"model_dir {self.path} holds a different architecture: " +
+            ", ".join(f"{k}={a} there vs {b} here"
+                      for k, (a, b) in diff.items()) +
+            ". Use another --model_dir or the same flags.")
+    else:
+      with open(path, "w") as f:
+        json.dump(mine, f, indent=1)
+
+  def latest_checkpoint(self):
+    """best.weights.h5, else the newest per-epoch checkpoint."""
+    if os.path.exists(self.best):
+      return self.best
+    epochs = sorted(glob.glob(self.join("checkpoints", "epoch_*.weights.h5")))
+    if not epochs:
+      raise FileNotFoundError(f"No checkpoint in {self.path}: train first "
+                              "(--mode=train) or pass --checkpoint.")
+    return epochs[-1]
+
+  def best_logged(self, monitor):
+    """(best value, its 1-based epoch) of `monitor` in log.csv, or (None, None)."""
+    if not os.path.exists(self.log_csv):
+      return None, None
+    with open(self.log_csv) as f:
+      rows = [r for r in csv.DictReader(f) if r.get(monitor)]
+    if not rows:
+      return None, None
+    best = min(rows, key=lambda r: float(r[monitor]))
+    return float(best[monitor]), int(best["epoch"]) + 1
+
+  def write_results(self, results):
+    with open(self.join("results.json"), "w") as f:
+      json.dump(results, f, indent=1)
+
+  @contextlib.contextmanager
+  def lock(self):
+    """Owns the folder for one training run (file `RUNNING`: pid and host).
+
+    Refuses a folder a live process owns, so two runs never overwrite each
+    other's checkpoints; takes over the lock of a dead process on this host.
+    """
+    os.makedirs(self.path, exist_ok=True)
+    path = self.join("RUNNING")
+    me = {"pid": os.getpid(), "host": socket.gethostname(),
+          "since": time.time()}
+    for _ in range(2):
+      try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+      except FileExistsError:
+        owner = _lock_owner(path)
+        if owner is not None and (owner.get("host") != me["host"] or
+                                  _process_alive(owner.get("pid"))):
+          raise RuntimeError(
+              f"model_dir {self.path} is in use by another training run "
+              f"(pid {owner.get('pid')} on {owner.get('host')}, since "
+              f"{time.ctime(owner.get('since', 0))}). Two runs in one "
+              "model_dir would overwrite each other's checkpoints: wait for "
+              f"it to end, use another --model_dir, or delete {path} if that "
+              "run is gone.") from None
+        os.remove(path)  # its owner died: take over (the run resumes)
+        continue
+      with os.fdopen(fd, "w") as f:
+        json.dump(me, f)
+      break
+    try:
+      yield self
+    finally:
+      if _lock_owner(path) == me:
+        os.remove(path)
+
+
+def _lock_owner(path):
+  try:
+    with open(path) as f:
+      return json.load(f)
+  except (OSError, ValueError):
+    return None
+
+
+def _process_alive(pid):
+  try:
+    os.kill(int(pid), 0)
+  except (ProcessLookupError, TypeError, ValueError):
+    return False
+  except PermissionError:
+    return True
+  return True

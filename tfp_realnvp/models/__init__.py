@@ -1,0 +1,18 @@
+"""Keras 3 models around the Real NVP flow.
+
+    base.py        FlowModel: the flow, its distribution, loss, figures, export
+    image.py       RealNVP: the multi-scale image model (bits/dim)
+    vector.py      VectorRealNVP: the same pieces for vectors (nats)
+    multiscale.py  the multi-scale architecture and its width schedule
+    networks.py    the s/t networks (reference ResNet, MLP)
+    presets.py     the paper's architectures
+"""
+
+from tfp_realnvp.models.base import FlowModel
+from tfp_realnvp.models.base import default_optimizer
+from tfp_realnvp.models.image import RealNVP
+from tfp_realnvp.models.presets import PRESETS
+from tfp_realnvp.models.vector import VectorRealNVP
+
+__all__ = ["FlowModel", "PRESETS", "RealNVP", "VectorRealNVP",
+           "default_optimizer"]
