@@ -35,11 +35,6 @@ def write_png(image, path, upscale=None):
   return path
 
 
-def write_png_grid(images, path, columns=None, upscale=None):
-  """Writes a PNG grid of `images` (N, H, W, C) in [0, 1]."""
-  return write_png(grid(images, columns), path, upscale)
-
-
 def density_and_samples(log_prob_fn, samples, extent, size=256):
   """A 2-D density (left) and a histogram of samples (right), uint8 (size, 2 size + 4, 1).
 
