@@ -1,6 +1,7 @@
 """The training job: data, modes, checkpoints, export loaded without this package."""
 
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -23,6 +24,13 @@ def _tiny(tmp_path, **kwargs):
               model_dir=str(tmp_path / "run"))
   base.update(kwargs)
   return JobConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+  """One tiny digits run (2 epochs), shared by the tests that read its folder."""
+  config = _tiny(tmp_path_factory.mktemp("trained"))
+  return config, run.run_train(config)
 
 
 def test_digits_splits_follow_the_convention():
@@ -55,9 +63,9 @@ def test_lsun_preprocessing_shorter_side_and_crop():
   np.testing.assert_array_equal(out, again)  # evaluation is deterministic
 
 
-def test_train_writes_everything_and_export_loads_without_the_package(tmp_path):
-  config = _tiny(tmp_path)
-  results = run.run_train(config)
+def test_train_writes_everything_and_export_loads_without_the_package(
+    tmp_path, trained):
+  config, results = trained
   d = config.model_dir
   for name in ("config.json", "best.weights.h5", "log.csv", "samples.png",
                "results.json", "checkpoints/epoch_0002.weights.h5"):
@@ -93,17 +101,17 @@ print(repr(lp.tolist()), lp5.shape[0], bpd.shape[0], tuple(s.shape),
   assert fields[1].endswith("True True")
 
 
-def test_eval_and_sample_modes_and_architecture_guard(tmp_path):
-  config = _tiny(tmp_path, epochs=1)
-  run.run_train(config)
+def test_eval_and_sample_modes_and_architecture_guard(trained):
+  config, _ = trained
   results = run.run_eval(config)
   assert np.isfinite(results["test_bits_per_dim"])
-  results = run.run_sample(_tiny(tmp_path, temperature=0.7))
+  d = pathlib.Path(config.model_dir).parent
+  results = run.run_sample(_tiny(d, temperature=0.7))
   assert os.path.exists(results["samples_png"])
   assert os.path.exists(results["manifold_png"])
   with pytest.raises(ValueError, match="different architecture: num_filters=4 "
                      "there vs 8 here"):
-    run.run_eval(_tiny(tmp_path, num_filters=8))
+    run.run_eval(_tiny(d, num_filters=8))
 
 
 def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
@@ -159,7 +167,8 @@ def test_every_flagfile_parses_and_names_a_known_dataset():
 
 
 def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
-  config = _tiny(tmp_path, epochs=1)
+  quick = dict(num_scales=1, steps_per_epoch=4, sample_every=100)
+  config = _tiny(tmp_path, epochs=1, **quick)
   run.run_train(config)
   d = config.model_dir
   best_path = os.path.join(d, "best.weights.h5")
@@ -175,7 +184,7 @@ def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
   values[columns.index("val_bits_per_dim")] = "0.5"
   with open(csv_path, "w") as f:
     f.write(header + "\n" + ",".join(values) + "\n")
-  results = run.run_train(_tiny(tmp_path, epochs=2))
+  results = run.run_train(_tiny(tmp_path, epochs=2, **quick))
   with open(best_path, "rb") as f:
     assert f.read() == best_bytes
   assert results["best_val_bits_per_dim"] == 0.5
