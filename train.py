@@ -1,6 +1,6 @@
 """Train, evaluate, sample from and export Real NVP models.
 
-    python train.py                                   # digits, ~2 min on 2 CPU cores
+    python train.py --flagfile=flags/digits.flags     # digits, ~2 min on 2 CPU cores
     python train.py --flagfile=flags/cifar10.flags    # a paper run
     python train.py --mode=eval --model_dir=runs/digits
     python train.py --mode=sample --temperature=0.7 --model_dir=runs/digits
@@ -13,6 +13,7 @@ the job is `tfp_realnvp/job/run.py`.
 
 import json
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -32,8 +33,12 @@ def main(argv):
     config = job.from_flags().validate()
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  print(f"model_dir: {os.path.abspath(config.model_dir)}")
-  print(json.dumps(job.execute(config), indent=1))
+  print(f"model_dir: {os.path.abspath(config.model_dir)}", flush=True)
+  try:
+    results = job.execute(config)
+  except job.USER_ERRORS as e:  # the message says what to do
+    sys.exit(f"Error: {e}")
+  print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
-"""Parameter count of every preset (for the README table).
+"""Parameter count and checkpoint size of every preset (for the README table).
 
     python benchmarks/param_counts.py
+
+`checkpoint MB` is the size of one `save_weights` file (what each kept
+per-epoch checkpoint and `best.weights.h5` take); `backup/` holds two more
+copies with the optimizer's slots (about three times the weights each).
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -15,15 +20,19 @@ from tfp_realnvp.models import presets  # noqa: E402
 
 def main():
   print("| preset | image | scales | res. blocks | filters | trainable | "
-        "total |")
-  print("|---|---|---|---|---|---|---|")
+        "total | checkpoint MB |")
+  print("|---|---|---|---|---|---|---|---|")
   for name, cfg in presets.PRESETS.items():
     model = RealNVP.from_preset(name)
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    with tempfile.TemporaryDirectory() as d:
+      path = os.path.join(d, "w.weights.h5")
+      model.save_weights(path)
+      megabytes = os.path.getsize(path) / 1e6
     h, w, c = cfg["image_shape"]
     print(f"| {name} | {h}x{w}x{c} | {cfg['num_scales']} | "
           f"{cfg['num_res_blocks']} | {cfg['num_filters']} | {trainable:,} | "
-          f"{model.count_params():,} |", flush=True)
+          f"{model.count_params():,} | {megabytes:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ from tfp_realnvp.job import callbacks
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import run
 from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
+from tfp_realnvp.job.model_dir import load_checkpoint
 from tfp_realnvp.models import networks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -287,6 +289,52 @@ def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
   assert not os.path.exists(os.path.join(good.model_dir, "RUNNING"))
   results = run.run_eval(good)  # best.weights.h5 of the good run
   assert np.isfinite(results["test_bits_per_dim"])
+
+
+def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
+  # One step per epoch: step 1 breaks the weights while its own loss (taken
+  # before the update) is finite; the epoch's validation then sees them.
+  d = tmp_path / "run"
+  bad = JobConfig(**{**TINY, "epochs": 3, "steps_per_epoch": 1},
+                  learning_rate=1e30, model_dir=str(d))
+  with pytest.raises(FloatingPointError,
+                     match=r"(val_bits_per_dim is nan|weights are not finite)"
+                           r".* at step 1 \(epoch 1\)"):
+    run.run_train(bad)
+  assert not (d / "best.weights.h5").exists()
+  assert not os.listdir(d / "checkpoints")
+  assert not (d / "backup").exists() or not os.listdir(d / "backup")
+  assert not (d / "RUNNING").exists()
+  # The same command starts again from scratch, and stops the same way.
+  with pytest.raises(FloatingPointError, match="at step 1 "):
+    run.run_train(bad)
+
+
+def test_non_finite_weights_are_never_restored_or_loaded(tmp_path):
+  model = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=4)
+  weights = model.get_weights()
+  weights[0] = np.full_like(weights[0], np.nan)
+  model.set_weights(weights)
+  check = callbacks.RefuseNonFiniteRestore("backup/ holds NaN weights")
+  check.set_model(model)
+  with pytest.raises(FloatingPointError, match="backup/ holds NaN weights"):
+    check.on_train_begin()
+  path = str(tmp_path / "nan.weights.h5")
+  model.save_weights(path)
+  with pytest.raises(CheckpointError, match=f"Checkpoint {path} holds "
+                     r"non-finite weights \(NaN or Inf\)"):
+    load_checkpoint(RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1,
+                            num_filters=4), path)
+
+
+def test_only_the_newest_checkpoints_are_kept(tmp_path):
+  config = JobConfig(**{**TINY, "epochs": 5, "steps_per_epoch": 2,
+                        "eval_draws": 1}, keep_checkpoints=2,
+                     model_dir=str(tmp_path / "run"))
+  run.run_train(config)
+  kept = sorted(os.listdir(tmp_path / "run" / "checkpoints"))
+  assert kept == ["epoch_0004.weights.h5", "epoch_0005.weights.h5"]
+  assert (tmp_path / "run" / "best.weights.h5").exists()
 
 
 def test_stop_on_non_finite_names_epoch_batch_and_step():

@@ -2,18 +2,23 @@
 
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from absl import flags
 
 from tfp_realnvp import RealNVP
 from tfp_realnvp import data
+from tfp_realnvp.job import config as job_config
 from tfp_realnvp.job import export
 from tfp_realnvp.job import run
 from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.model_dir import CheckpointError
+from tfp_realnvp.job.model_dir import ModelDir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,36 +36,6 @@ def trained(tmp_path_factory):
   """One tiny digits run (2 epochs), shared by the tests that read its folder."""
   config = _tiny(tmp_path_factory.mktemp("trained"))
   return config, run.run_train(config)
-
-
-def test_digits_splits_follow_the_convention():
-  sizes = {s: len(data.load_digits(s)[0]) for s in ("train", "validation", "test")}
-  assert sizes == {"train": 1293, "validation": 144, "test": 360}
-  train, _ = data.load_digits("train")
-  assert train.dtype == np.int32 and train.min() == 0 and train.max() == 16
-  with np.load(data.digits.PATH) as f:
-    order = np.random.RandomState(0).permutation(len(f["images"]))
-    np.testing.assert_array_equal(data.load_digits("test")[0],
-                                  f["images"][order[1437:]])
-
-
-def test_tfds_path_with_mock_data():
-  import tensorflow_datasets as tfds
-  with tfds.testing.mock_data(num_examples=5):
-    cifar = list(data.load("cifar10", "test").as_numpy_iterator())
-    celeba = list(data.load("celeba", "train", training=True).as_numpy_iterator())
-  assert len(cifar) == 5 and cifar[0].shape == (32, 32, 3)
-  assert cifar[0].dtype == np.int32
-  assert celeba[0].shape == (64, 64, 3)
-  assert all(0 <= im.min() and im.max() <= 255 for im in celeba)
-
-
-def test_lsun_preprocessing_shorter_side_and_crop():
-  image = np.random.RandomState(0).randint(0, 256, (96, 128, 3)).astype(np.uint8)
-  out = data.tfds_images.preprocess("lsun_bedroom", image, training=False).numpy()
-  again = data.tfds_images.preprocess("lsun_bedroom", image, training=False).numpy()
-  assert out.shape == (64, 64, 3)
-  np.testing.assert_array_equal(out, again)  # evaluation is deterministic
 
 
 def test_train_writes_everything_and_export_loads_without_the_package(
@@ -99,6 +74,51 @@ print(repr(lp.tolist()), lp5.shape[0], bpd.shape[0], tuple(s.shape),
   np.testing.assert_allclose(eval(fields[0] + "]"), expected, rtol=1e-4)
   assert fields[1].split(" ", 3)[:3] == ["5", "7", "(5,"]
   assert fields[1].endswith("True True")
+
+
+def test_the_model_dir_says_how_to_repeat_the_run(trained, tmp_path):
+  config, results = trained
+  assert results["dataset"] == "digits"
+  assert results["flags"]["num_filters"] == 4
+  assert {"tfp_realnvp", "tensorflow", "tensorflow_probability",
+          "keras"} <= set(results["versions"])
+  values = flags.FlagValues()
+  job_config.define_flags(values)
+  values(["train.py", f"--flagfile={config.model_dir}/flags.txt"])
+  assert job_config.from_flags(values) == config
+
+
+def test_a_resume_says_which_changed_settings_are_in_force(tmp_path, capsys):
+  folder = ModelDir(str(tmp_path))
+  folder.write_flags(_tiny(tmp_path).as_flagfile())
+  os.makedirs(folder.join("backup", "chief"))
+  run._say_what_changed(_tiny(tmp_path, learning_rate=0.002, epochs=5), folder)
+  out = capsys.readouterr().out
+  assert "changed settings (these values are in force)" in out
+  assert "--epochs=5 (was 2)" in out and "--learning_rate=0.002 (was 0.001)" in out
+
+
+def test_a_corrupt_or_missing_checkpoint_names_the_file(trained, tmp_path):
+  config, _ = trained
+  copy = tmp_path / "copy"
+  shutil.copytree(config.model_dir, copy)
+  best = copy / "best.weights.h5"
+  best.write_bytes(best.read_bytes()[:5000])  # truncated
+  broken = _tiny(tmp_path, model_dir=str(copy))
+  with pytest.raises(CheckpointError, match=f"Checkpoint {best} cannot be read: "
+                     "it is truncated or corrupt .*Pass --checkpoint=.*epoch_"):
+    run.run_eval(broken)
+  with pytest.raises(CheckpointError, match="nowhere.h5 does not exist"):
+    run.run_eval(_tiny(tmp_path, model_dir=str(copy),
+                       checkpoint=str(tmp_path / "nowhere.h5")))
+  out = subprocess.run([sys.executable, "train.py", "--mode=eval",
+                        f"--model_dir={copy}", "--num_scales=2",
+                        "--num_res_blocks=1", "--num_filters=4",
+                        "--dataset=digits"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120,
+                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+  assert out.returncode == 1 and "truncated or corrupt" in out.stderr
+  assert "Traceback" not in out.stderr
 
 
 def test_eval_and_sample_modes_and_architecture_guard(trained):

@@ -1,32 +1,63 @@
 """Data sets and input pipelines.
 
+    sources.py      Source: what a data set gives the job; DataUnavailable
     digits.py       the bundled 8x8 digits (17 levels) and their splits
     toys.py         2-D toy densities (two moons) for the vector model
-    tfds_images.py  the paper's image data sets through TFDS, preprocessed
+    tfds_images.py  the paper's image data sets (and any other) through TFDS
+    lsun.py         LSUN scenes from the publisher's LMDB exports
+    files.py        the user's own images: folder:PATH, npz:PATH
+    preprocess.py   the paper's preprocessing, seeded augmentation
     pipeline.py     batching for Keras fit / evaluate / predict
 
-`load(name, split, ...)` gives the examples of any of them: int32 pixels
-(H, W, C), or float32 vectors for `VECTOR_DATASETS`.
+`get_source(name)` gives the `Source` of a `--dataset` name (`DATASETS`, or
+`folder:PATH`, `npz:PATH`, `tfds:NAME[/CONFIG]`).
 """
 
 from tfp_realnvp.data import digits
+from tfp_realnvp.data import lsun
 from tfp_realnvp.data import tfds_images
 from tfp_realnvp.data import toys
 from tfp_realnvp.data.digits import load_digits
+from tfp_realnvp.data.files import FolderSource
+from tfp_realnvp.data.files import NpzSource
+from tfp_realnvp.data.sources import DataUnavailable
+from tfp_realnvp.data.sources import Source
 from tfp_realnvp.data.toys import two_moons
 
-VECTOR_DATASETS = ("moons",)
-DATASETS = ("digits",) + VECTOR_DATASETS + tuple(tfds_images.TFDS_DATASETS)
+DATASETS = (("digits", "moons") + tuple(tfds_images.PAPER) +
+            tuple(f"lsun_{c}" for c in lsun.CATEGORIES))
+PREFIXES = ("folder:", "npz:", "tfds:")
 
-__all__ = ["DATASETS", "VECTOR_DATASETS", "load", "load_digits", "two_moons"]
+__all__ = ["DATASETS", "DataUnavailable", "Source", "check_name",
+           "get_source", "load_digits", "two_moons"]
 
 
-def load(name, split, data_dir=None, training=False, seed=0):
-  """tf.data of the examples of `split` ("train", "validation" or "test")
-  of any data set in `DATASETS`. `training` turns on augmentation (random
-  crops and flips where the paper uses them), drawn from `seed`."""
+def check_name(name):
+  """The error message for a `--dataset` value that names no data set, or None."""
+  if name in DATASETS or (name.startswith(PREFIXES) and
+                          name.split(":", 1)[1]):
+    return None
+  return (f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, "
+          "or folder:PATH, npz:PATH, tfds:NAME[/CONFIG].")
+
+
+def get_source(name, data_dir=None, image_size=None):
+  """The `Source` of a `--dataset` name; `data_dir` is TFDS's (and LSUN's)."""
+  error = check_name(name)
+  if error:
+    raise ValueError(error)
   if name == "digits":
-    return digits.dataset(split)
+    return digits.DigitsSource()
   if name == "moons":
-    return toys.moons_dataset(split)
-  return tfds_images.load_tfds(name, split, data_dir, training, seed)
+    return toys.MoonsSource()
+  if name in tfds_images.PAPER:
+    paper = tfds_images.PAPER[name]
+    return tfds_images.TFDSSource(name, paper.tfds_name, data_dir, paper)
+  if name.startswith("lsun_"):
+    return lsun.LSUNSource(name[len("lsun_"):], data_dir)
+  kind, path = name.split(":", 1)
+  if kind == "folder":
+    return FolderSource(path, image_size)
+  if kind == "npz":
+    return NpzSource(path, image_size)
+  return tfds_images.TFDSSource(name, path, data_dir, image_size=image_size)

@@ -11,6 +11,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfp_realnvp.data.sources import Source
+
 PATH = os.path.join(os.path.dirname(__file__), "digits.npz")
 LEVELS = 17
 SPLITS = {"train": (0, 1293), "validation": (1293, 1437),
@@ -34,3 +36,17 @@ def dataset(split):
   """tf.data of int32 pixels (8, 8, 1) of a split."""
   images, _ = load_digits(split)
   return tf.data.Dataset.from_tensor_slices(images)
+
+
+class DigitsSource(Source):
+  """The bundled digits as a job's data set."""
+
+  name = "digits"
+  preset = "digits"
+  num_classes = 10
+  event_shape = (8, 8, 1)
+  num_levels = LEVELS
+
+  def examples(self, split, training=False, seed=0):
+    del training, seed  # no augmentation; the job shuffles
+    return dataset(split)

@@ -1,78 +1,179 @@
-"""The paper's image data sets through TensorFlow Datasets, prepared as the paper does."""
+"""Image data sets through TensorFlow Datasets: the paper's and any other.
 
-import tensorflow as tf
+Where the data come from, in this order:
 
-# -- TFDS image data sets ------------------------------------------------------
-#
-# name -> (TFDS name, train split, validation split, test split). Validation
-# splits are carved from the training data where TFDS has none; the paper
-# reports test bits/dim for CIFAR-10 and validation bits/dim for the others,
-# which is the "test" split here.
-TFDS_DATASETS = {
-    "cifar10": ("cifar10", "train[:95%]", "train[95%:]", "test"),
-    "imagenet32": ("downsampled_imagenet/32x32", "train[:99%]", "train[99%:]",
-                   "validation"),
-    "imagenet64": ("downsampled_imagenet/64x64", "train[:99%]", "train[99%:]",
-                   "validation"),
-    "celeba": ("celeb_a", "train", "validation", "test"),
-    "lsun_bedroom": ("lsun/bedroom", "train[:99%]", "train[99%:]",
-                     "validation"),
-    "lsun_tower": ("lsun/tower", "train[:99%]", "train[99%:]", "validation"),
-    "lsun_church_outdoor": ("lsun/church_outdoor", "train[:99%]",
-                            "train[99%:]", "validation"),
-    "mnist": ("mnist", "train[:55000]", "train[55000:]", "test"),
+1. prepared TFDS data in `data_dir` (`--data_dir`, else $TFDS_DATA_DIR,
+   else ~/tensorflow_datasets): read as they are;
+2. the publisher's files in `data_dir/downloads/manual/`: TFDS prepares
+   them (checking their registered checksums), no network;
+3. with `--download`: TFDS downloads and prepares them;
+4. otherwise `DataUnavailable`, naming the folder looked in, the files to
+   place there and how to prepare them on a connected machine. The job never
+   downloads unasked: the paper's data sets are 170 MB to 45 GB, and a
+   machine without a network should fail in seconds, not retry.
+
+Splits: the paper reports test bits/dim for CIFAR-10 and validation bits/dim
+for the others, which is the "test" split here; a validation split is carved
+from the training data where TFDS has none.
+"""
+
+import dataclasses
+import os
+
+from tfp_realnvp.data import preprocess
+from tfp_realnvp.data.sources import DataUnavailable
+from tfp_realnvp.data.sources import Source
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperDataset:
+  """How one of the paper's data sets is read from TFDS."""
+  tfds_name: str
+  splits: tuple            # TFDS splits of (train, validation, test)
+  publisher_files: tuple   # what TFDS reads from downloads/manual/
+  preset: str
+  preprocess: object = preprocess.as_pixels
+
+
+PAPER = {
+    "cifar10": PaperDataset(
+        "cifar10", ("train[:95%]", "train[95%:]", "test"),
+        ("cifar-10-binary.tar.gz",), "cifar10"),
+    "imagenet32": PaperDataset(
+        "downsampled_imagenet/32x32",
+        ("train[:99%]", "train[99%:]", "validation"),
+        ("train_32x32.tar", "valid_32x32.tar"), "imagenet32"),
+    "imagenet64": PaperDataset(
+        "downsampled_imagenet/64x64",
+        ("train[:99%]", "train[99%:]", "validation"),
+        ("train_64x64.tar", "valid_64x64.tar"), "imagenet64"),
+    "celeba": PaperDataset(
+        "celeb_a", ("train", "validation", "test"),
+        ("img_align_celeba.zip", "list_eval_partition.txt",
+         "list_attr_celeba.txt", "list_landmarks_align_celeba.txt",
+         "identity_CelebA.txt"), "celeba", preprocess.celeba),
+    "mnist": PaperDataset(
+        "mnist", ("train[:55000]", "train[55000:]", "test"),
+        ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"), "mnist"),
 }
-FLIP_DATASETS = ("celeba", "lsun_bedroom", "lsun_tower", "lsun_church_outdoor")
 
 
-def preprocess(name, image, training, seed=None):
-  """uint8 image -> int32 pixels as the paper prepares them.
+def default_data_dir(data_dir=None):
+  return os.path.expanduser(data_dir or os.environ.get("TFDS_DATA_DIR") or
+                            "~/tensorflow_datasets")
 
-  * celeba: crop [40:188, 15:163] (148 x 148), bilinear resize to 64 x 64,
-    rounded back to integers (the reference adds its noise to the
-    non-integer resized values; rounding keeps bits/dim a discrete measure);
-  * lsun_*: resize the shorter side to 64 (bilinear), then a 64 x 64 crop,
-    random while training and central otherwise (the reference crops at
-    random in evaluation too, which makes it non-deterministic);
-  * celeba and lsun_*: random horizontal flips while training only;
-  * others: as stored.
+
+class TFDSSource(Source):
+  """A TFDS image data set; see the module docstring.
+
+  Args:
+    name: the `--dataset` name.
+    tfds_name: TFDS name, with its config ("downsampled_imagenet/32x32").
+    data_dir: the TFDS data directory.
+    paper: the `PaperDataset`, or None for any other TFDS data set (then
+      `image_size` resizes, and the splits follow TFDS's).
   """
-  image = tf.convert_to_tensor(image)
-  if name == "celeba":
-    image = image[40:188, 15:163]
-    image = tf.image.resize(tf.cast(image, tf.float32), [64, 64],
-                            method="bilinear")
-    image = tf.clip_by_value(tf.round(image), 0., 255.)
-  elif name.startswith("lsun"):
-    shape = tf.cast(tf.shape(image)[:2], tf.float32)
-    scale = 64. / tf.reduce_min(shape)
-    size = tf.cast(tf.math.ceil(shape * scale), tf.int32)
-    image = tf.image.resize(tf.cast(image, tf.float32), size,
-                            method="bilinear")
-    image = tf.clip_by_value(tf.round(image), 0., 255.)
-    if training:
-      image = tf.image.stateless_random_crop(image, [64, 64, 3], seed=seed)
+
+  def __init__(self, name, tfds_name, data_dir=None, paper=None,
+               image_size=None):
+    self.name = name
+    self.tfds_name = tfds_name
+    self.data_dir = default_data_dir(data_dir)
+    self.paper = paper
+    self.image_size = image_size
+    self.preset = paper.preset if paper else None
+
+  def _builder(self):
+    import tensorflow_datasets as tfds  # heavy: only where used
+    return tfds.builder(self.tfds_name, data_dir=self.data_dir)
+
+  @property
+  def manual_dir(self):
+    return os.path.join(self.data_dir, "downloads", "manual")
+
+  def prepare(self, download=False):
+    import tensorflow_datasets as tfds
+    builder = self._builder()
+    if builder.is_prepared():
+      return
+    files = self.paper.publisher_files if self.paper else ()
+    have = files and all(os.path.exists(os.path.join(self.manual_dir, f))
+                         for f in files)
+    if not (have or download):
+      raise DataUnavailable(self._missing_message(builder, files))
+    print(f"Preparing {self.tfds_name} in {self.data_dir} "
+          f"({'from ' + self.manual_dir if have else 'downloading'}) ...",
+          flush=True)
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        manual_dir=self.manual_dir))
+
+  def _missing_message(self, builder, files):
+    lines = [
+        f"No {self.name} data: TFDS '{self.tfds_name}' is not prepared in "
+        f"{self.data_dir} (looked for {builder.data_dir}).",
+        "Provide it in one of these ways, then run the same command again:",
+        f"  - on a machine with internet, add --download (or run "
+        f"tfds.builder('{self.tfds_name}', data_dir=DIR).download_and_prepare()"
+        f") and copy DIR/{self.tfds_name.split('/')[0]} into {self.data_dir};"]
+    if files:
+      lines.append(f"  - place the publisher's files in {self.manual_dir}: "
+                   f"{', '.join(files)};")
+    lines.append("  - or point --data_dir at a folder that holds the prepared "
+                 "data.")
+    return "\n".join(lines)
+
+  def _info_splits(self):
+    return self._builder().info.splits
+
+  def _splits(self):
+    if self.paper:
+      return self.paper.splits
+    splits = self._info_splits()
+    validation = next((s for s in ("validation", "valid", "val")
+                       if s in splits), None)
+    train = "train" if validation else "train[:95%]"
+    validation = validation or "train[95%:]"
+    test = "test" if "test" in splits else validation
+    return train, validation, test
+
+  @property
+  def event_shape(self):
+    if self.paper:
+      from tfp_realnvp.models import presets
+      return presets.PRESETS[self.paper.preset]["image_shape"]
+    shape = self._builder().info.features["image"].shape
+    if self.image_size:
+      return (self.image_size, self.image_size, shape[-1])
+    if None in shape:
+      raise ValueError(f"{self.tfds_name} has images of varying size "
+                       f"{shape}: pass --image_size.")
+    return tuple(shape)
+
+  def examples(self, split, training=False, seed=0):
+    import tensorflow as tf
+    tfds_split = dict(zip(("train", "validation", "test"),
+                          self._splits()))[split]
+    try:
+      ds = self._builder().as_dataset(split=tfds_split,
+                                      shuffle_files=training)
+    except ValueError as e:
+      if "no data" not in str(e):
+        raise
+      raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
+                            f"of {self.tfds_name}) holds no examples.") from None
+    images = ds.map(lambda ex: ex["image"])
+    if self.paper:
+      fn = self.paper.preprocess
+    elif self.image_size:
+      size = self.image_size
+      fn = lambda image, training, seed=None: preprocess.centre_crop_resize(
+          image, size)
     else:
-      top = (size[0] - 64) // 2
-      left = (size[1] - 64) // 2
-      image = image[top:top + 64, left:left + 64]
-  if training and name in FLIP_DATASETS:
-    image = tf.image.stateless_random_flip_left_right(image, seed=seed)
-  return tf.cast(image, tf.int32)
-
-
-def load_tfds(name, split, data_dir=None, training=False, seed=0):
-  """tf.data of int32 pixels (H, W, C) of `split` in {train, validation, test}."""
-  import tensorflow_datasets as tfds  # heavy import, only where used
-  if name not in TFDS_DATASETS:
-    raise ValueError(f"Unknown TFDS dataset {name!r}; choose one of "
-                     f"{', '.join(TFDS_DATASETS)}.")
-  tfds_name, *splits = TFDS_DATASETS[name]
-  tfds_split = dict(zip(("train", "validation", "test"), splits))[split]
-  ds = tfds.load(tfds_name, split=tfds_split, data_dir=data_dir,
-                 shuffle_files=training)
-  ds = ds.enumerate().map(
-      lambda i, ex: preprocess(name, ex["image"], training,
-                               seed=tf.stack([tf.cast(seed, tf.int64), i])),
-      num_parallel_calls=tf.data.AUTOTUNE)
-  return ds
+      fn = preprocess.as_pixels
+    if training:
+      return preprocess.with_seeds(images, seed).map(
+          lambda image, s: fn(image, True, s),
+          num_parallel_calls=tf.data.AUTOTUNE)
+    return images.map(lambda image: fn(image, False),
+                      num_parallel_calls=tf.data.AUTOTUNE)

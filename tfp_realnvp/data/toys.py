@@ -3,6 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
+from tfp_realnvp.data.sources import Source
+
 # split -> (number of points, seed).
 MOONS_SPLITS = {"train": (8192, 0), "validation": (1024, 1), "test": (2048, 2)}
 
@@ -25,3 +27,16 @@ def moons_dataset(split):
   """tf.data of float32 two-moons points (2,) of a split (fixed seeds)."""
   n, seed = MOONS_SPLITS[split]
   return tf.data.Dataset.from_tensor_slices(two_moons(n, seed=seed))
+
+
+class MoonsSource(Source):
+  """Two moons as a job's data set (the vector model)."""
+
+  name = "moons"
+  preset = "moons"
+  is_vector = True
+  event_shape = (2,)
+
+  def examples(self, split, training=False, seed=0):
+    del training, seed
+    return moons_dataset(split)

@@ -11,6 +11,8 @@
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.config import define_flags
 from tfp_realnvp.job.config import from_flags
+from tfp_realnvp.job.run import USER_ERRORS
 from tfp_realnvp.job.run import execute
 
-__all__ = ["JobConfig", "define_flags", "execute", "from_flags"]
+__all__ = ["JobConfig", "USER_ERRORS", "define_flags", "execute",
+           "from_flags"]

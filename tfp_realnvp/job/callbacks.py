@@ -1,5 +1,6 @@
 """Keras callbacks of the training job: time budget, NaN stop, sample grids."""
 
+import glob
 import math
 import os
 import time
@@ -39,13 +40,25 @@ class TimeLimit(keras.callbacks.Callback):
       self.model.stop_training = True
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-  """Raises `FloatingPointError` naming the step at the first NaN or Inf loss.
+def all_finite(weights):
+  """Whether every entry of every weight is finite."""
+  return all(bool(tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(w))))
+             for w in weights if tf.as_dtype(w.dtype).is_floating)
 
-  Raising (rather than `stop_training`, as `keras.callbacks.TerminateOnNaN`
-  does) skips the epoch-end callbacks, so no checkpoint or backup is written
-  from the broken weights: the last good state stays on disk. `where` says
-  in the message where that state is.
+
+class StopOnNonFinite(keras.callbacks.Callback):
+  """Raises `FloatingPointError` at the first NaN or Inf, before anything
+  is saved from it.
+
+  * after a batch: a non-finite loss, naming the step;
+  * at an epoch's end: a non-finite logged value (the validation score) or
+    weight. The last step of an epoch can break the weights while its own
+    loss, computed before the update, is finite: this catches it.
+
+  Put it before every callback that saves (Keras calls callbacks in list
+  order): raising skips the later ones, so no checkpoint, backup or best
+  weights are written from the broken state. `where` says in the message
+  where the last good state is.
   """
 
   def __init__(self, where=""):
@@ -56,15 +69,52 @@ class StopOnNonFinite(keras.callbacks.Callback):
   def on_epoch_begin(self, epoch, logs=None):
     self._epoch = epoch
 
+  def _stop(self, what, batch=None):
+    step = int(self.model.optimizer.iterations.numpy())
+    where = f"epoch {self._epoch + 1}" + (
+        "" if batch is None else f", batch {batch + 1}")
+    raise FloatingPointError(
+        f"Training stopped: {what} at step {step} ({where}). Nothing was "
+        f"saved from this epoch. {self.where}".strip())
+
   def on_train_batch_end(self, batch, logs=None):
     loss = (logs or {}).get("loss")
-    if loss is None or math.isfinite(float(loss)):
-      return
-    step = int(self.model.optimizer.iterations.numpy())
-    raise FloatingPointError(
-        f"Training stopped: the loss is {float(loss)} at step {step} (epoch "
-        f"{self._epoch + 1}, batch {batch + 1}). Nothing was saved from this "
-        f"epoch. {self.where}".strip())
+    if loss is not None and not math.isfinite(float(loss)):
+      self._stop(f"the loss is {float(loss)}", batch)
+
+  def on_epoch_end(self, epoch, logs=None):
+    bad = {k: v for k, v in (logs or {}).items()
+           if isinstance(v, (int, float)) and not math.isfinite(v)}
+    if bad:
+      self._stop(", ".join(f"{k} is {v}" for k, v in bad.items()))
+    if not all_finite(self.model.weights):
+      self._stop("the weights are not finite")
+
+
+class RefuseNonFiniteRestore(keras.callbacks.Callback):
+  """After `BackupAndRestore` restored a run (put it right after that
+  callback): raises if the restored weights are not finite."""
+
+  def __init__(self, message):
+    super().__init__()
+    self.message = message
+
+  def on_train_begin(self, logs=None):
+    if not all_finite(self.model.weights):
+      raise FloatingPointError(self.message)
+
+
+class KeepNewestCheckpoints(keras.callbacks.Callback):
+  """Deletes all but the newest `keep` files matching `pattern` (a glob),
+  after the callbacks before it have saved this epoch's."""
+
+  def __init__(self, pattern, keep):
+    super().__init__()
+    self.pattern, self.keep = pattern, int(keep)
+
+  def on_epoch_end(self, epoch, logs=None):
+    for path in sorted(glob.glob(self.pattern))[:-self.keep or None]:
+      os.remove(path)
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -4,11 +4,12 @@
 its bounds or choices; the command-line flags of `train.py` and of the
 benchmark scripts are generated from it (`define_flags`), and every bound is
 checked by `check_setting`, which the flags' validators and
-`JobConfig.validate` both call. The defaults are the default job
-(`python train.py`: the bundled digits, about two minutes).
+`JobConfig.validate` both call. The defaults fit any data set; the digits
+job's own settings live in `flags/digits.flags`.
 """
 
 import dataclasses
+import os
 import typing
 
 from absl import flags
@@ -24,7 +25,7 @@ MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
 def _setting(default, help_text, *, choices=None, minimum=None, above=None,
-             below=None):
+             below=None, check=None):
   """A field of `JobConfig`: its default, its help, and what it may be.
 
   Args:
@@ -32,18 +33,31 @@ def _setting(default, help_text, *, choices=None, minimum=None, above=None,
     minimum: the smallest allowed value (inclusive).
     above: values must be greater than this.
     below: values must be less than this.
+    check: callable(value) -> an error message, or None if the value is fine.
   """
   return dataclasses.field(default=default, metadata=dict(
       help=help_text, choices=choices, minimum=minimum, above=above,
-      below=below))
+      below=below, check=check))
 
 
 @dataclasses.dataclass
 class JobConfig:
   """What a run does; see each field's help (`python train.py --help`)."""
   mode: str = _setting("train", "What to do.", choices=tuple(run.MODES))
-  dataset: str = _setting("digits", "Data set.", choices=data.DATASETS)
-  data_dir: typing.Optional[str] = _setting(None, "TFDS data directory.")
+  dataset: str = _setting(
+      "digits", f"Data set: one of {', '.join(data.DATASETS)}; or "
+      "folder:PATH (image files, class subfolders give labels), npz:PATH "
+      "(uint8 arrays), tfds:NAME[/CONFIG] (any TFDS image data set).",
+      check=data.check_name)
+  data_dir: typing.Optional[str] = _setting(
+      None, "TFDS data directory (and LSUN's lsun/ folder); default "
+      "$TFDS_DATA_DIR or ~/tensorflow_datasets.")
+  download: bool = _setting(
+      False, "Let TFDS download a missing data set (else the job says how "
+      "to provide it and stops).")
+  image_size: typing.Optional[int] = _setting(
+      None, "folder:, npz: and tfds: data: centre-crop to a square and "
+      "resize (antialiased) to this size.", minimum=2)
   preset: typing.Optional[str] = _setting(
       None, "Architecture preset (default: the dataset's).",
       choices=tuple(sorted(presets.PRESETS)))
@@ -60,8 +74,8 @@ class JobConfig:
       None, "Steps per epoch (default: one pass over the training split).",
       minimum=1)
   time_limit: typing.Optional[float] = _setting(
-      95., "Seconds of training: stop after an epoch when one more would end "
-      "past them (0: no limit).", minimum=0)
+      None, "Seconds of training: stop after an epoch when one more would "
+      "end past them (default, or 0: no limit).", minimum=0)
   early_stopping: typing.Optional[int] = _setting(
       None, "Stop after this many epochs without a better validation score.",
       minimum=1)
@@ -73,8 +87,11 @@ class JobConfig:
   dropout: float = _setting(
       0., "Dropout rate in the networks' residual blocks (not in the paper; "
       "a regulariser for small data).", minimum=0, below=1)
-  model_dir: str = _setting("runs/digits", "Checkpoints, logs, samples, "
-                            "export.")
+  model_dir: typing.Optional[str] = _setting(
+      None, "Checkpoints, logs, samples, export (default: runs/<dataset>).")
+  keep_checkpoints: int = _setting(
+      3, "Per-epoch checkpoints to keep (the newest; 0: none). best and "
+      "backup/ are kept besides.", minimum=0)
   seed: int = _setting(0, "Seed of every random draw of the run: weights, "
                        "dequantization noise, shuffling, augmentation, "
                        "dropout, samples.")
@@ -104,36 +121,72 @@ class JobConfig:
       "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
       "the loss stay float32.", choices=tuple(MIXED_PRECISION))
 
+  def __post_init__(self):
+    if self.model_dir is None:
+      self.model_dir = os.path.join("runs", _folder_name(self.dataset))
+
   def validate(self):
     """Raises ValueError naming the first bad setting."""
     for field in dataclasses.fields(self):
       error = check_setting(field, getattr(self, field.name))
       if error:
         raise ValueError(error)
-    self.model_class_and_kwargs()  # unknown preset override
+    if self.dataset in data.DATASETS:  # named data: no files to read
+      self.model_class_and_kwargs(self.source())
     return self
 
-  def model_class_and_kwargs(self):
-    """The model this config describes: (class, constructor kwargs)."""
+  def source(self):
+    """The `data.Source` of `--dataset`."""
+    return data.get_source(self.dataset, self.data_dir, self.image_size)
+
+  def model_class_and_kwargs(self, source):
+    """The model this config describes for `source`: (class, kwargs).
+
+    The data decide the event shape and the pixel levels; the architecture
+    is `--preset`'s, else the data set's own preset, else `presets.CUSTOM`,
+    with the `--num_*` overrides.
+    """
     dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
-    if self.dataset in data.VECTOR_DATASETS:
+    if source.is_vector:
       if self.dropout:
         raise ValueError(f"--dropout applies to the image models' coupling "
                          f"ResNets; the {self.dataset} model has none.")
-      return VectorRealNVP, dict(presets.VECTOR_PRESETS[self.dataset],
+      return VectorRealNVP, dict(presets.VECTOR_PRESETS[source.preset],
                                  l2_coeff=self.l2, dtype=dtype)
-    name = self.preset or ("lsun" if self.dataset.startswith("lsun")
-                           else self.dataset)
+    name = self.preset or source.preset
+    architecture = presets.preset(name) if name else dict(presets.CUSTOM)
+    architecture.update(image_shape=source.event_shape,
+                        num_levels=source.num_levels)
     return RealNVP, dict(
-        presets.preset(name, num_scales=self.num_scales,
+        presets.preset(architecture, num_scales=self.num_scales,
                        num_res_blocks=self.num_res_blocks,
                        num_filters=self.num_filters, l2_coeff=self.l2,
                        dropout=self.dropout, seed=self.seed),
         dtype=dtype)
 
-  def build_model(self):
-    model_class, kwargs = self.model_class_and_kwargs()
+  def build_model(self, source=None):
+    model_class, kwargs = self.model_class_and_kwargs(source or self.source())
     return model_class(**kwargs)
+
+  def as_flagfile(self):
+    """The settings as absl flagfile lines (`--flagfile` repeats the run)."""
+    lines = []
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      if value is not None:
+        if isinstance(value, bool):
+          value = str(value).lower()
+        lines.append(f"--{field.name}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def _folder_name(dataset):
+  """runs/<this>: the data set's name, or the last part of a path or TFDS name."""
+  kind, _, rest = dataset.partition(":")
+  if not rest:
+    return dataset
+  base = os.path.basename(os.path.normpath(rest)).replace("/", "_")
+  return f"{kind}_{os.path.splitext(base)[0] or 'data'}"
 
 
 def check_setting(field, value):
@@ -141,6 +194,8 @@ def check_setting(field, value):
   meta = field.metadata
   if value is None:
     return None if field.name in _OPTIONAL else f"--{field.name} is required."
+  if meta["check"] is not None and meta["check"](value):
+    return meta["check"](value)
   if meta["choices"] is not None and value not in meta["choices"]:
     return (f"Unknown {field.name} {value!r}; choose one of "
             f"{', '.join(map(str, meta['choices']))}.")

@@ -1,8 +1,11 @@
 """The model directory of a run: who owns it, what it holds, where things go.
 
     config.json            the architecture (a different one is refused)
+    flags.txt              every setting of the last training run, as an
+                           absl flagfile (`train.py --flagfile=` repeats it)
     backup/                Keras BackupAndRestore state: resume after a stop
-    checkpoints/epoch_NNNN.weights.h5   weights after every epoch
+    checkpoints/epoch_NNNN.weights.h5   weights of the newest epochs
+                           (`--keep_checkpoints`, 3 by default)
     best.weights.h5        the weights with the best validation score
     tensorboard/           scalars and sample grids
     log.csv                one row per epoch
@@ -22,6 +25,8 @@ import json
 import os
 import socket
 import time
+
+import numpy as np
 
 
 class ModelDir:
@@ -74,11 +79,33 @@ class ModelDir:
       with open(path, "w") as f:
         json.dump(mine, f, indent=1)
 
+  @property
+  def flags_file(self):
+    return self.join("flags.txt")
+
+  def previous_flags(self):
+    """{name: value string} of the last run's flags.txt, or {}."""
+    if not os.path.exists(self.flags_file):
+      return {}
+    with open(self.flags_file) as f:
+      return dict(line.strip()[2:].split("=", 1) for line in f
+                  if line.startswith("--") and "=" in line)
+
+  def write_flags(self, flagfile):
+    with open(self.flags_file, "w") as f:
+      f.write(flagfile)
+
+  def has_backup(self):
+    return os.path.isdir(self.backup) and bool(os.listdir(self.backup))
+
+  def epoch_checkpoints(self):
+    return sorted(glob.glob(self.join("checkpoints", "epoch_*.weights.h5")))
+
   def latest_checkpoint(self):
     """best.weights.h5, else the newest per-epoch checkpoint."""
     if os.path.exists(self.best):
       return self.best
-    epochs = sorted(glob.glob(self.join("checkpoints", "epoch_*.weights.h5")))
+    epochs = self.epoch_checkpoints()
     if not epochs:
       raise FileNotFoundError(f"No checkpoint in {self.path}: train first "
                               "(--mode=train) or pass --checkpoint.")
@@ -117,7 +144,7 @@ class ModelDir:
         owner = _lock_owner(path)
         if owner is not None and (owner.get("host") != me["host"] or
                                   _process_alive(owner.get("pid"))):
-          raise RuntimeError(
+          raise ModelDirBusy(
               f"model_dir {self.path} is in use by another training run "
               f"(pid {owner.get('pid')} on {owner.get('host')}, since "
               f"{time.ctime(owner.get('since', 0))}). Two runs in one "
@@ -152,3 +179,32 @@ def _process_alive(pid):
   except PermissionError:
     return True
   return True
+
+
+class ModelDirBusy(RuntimeError):
+  """Another live training run owns the model_dir."""
+
+
+class CheckpointError(RuntimeError):
+  """A weights file that is missing, unreadable or not finite."""
+
+
+def load_checkpoint(model, path, folder=None):
+  """Loads `path` into `model`; a CheckpointError names the file and what to do."""
+  others = [p for p in ([folder.best] + folder.epoch_checkpoints()[::-1]
+                        if folder else []) if p != path and os.path.exists(p)]
+  advice = (f" Pass --checkpoint={others[0]} (or another file of "
+            f"{folder.path}) or train again." if others else
+            " Train again (--mode=train) or pass --checkpoint.")
+  if not os.path.exists(path):
+    raise CheckpointError(f"Checkpoint {path} does not exist." + advice)
+  try:
+    model.load_weights(path)
+  except Exception as e:  # h5py's OSError, Keras' ValueError, ...
+    raise CheckpointError(
+        f"Checkpoint {path} cannot be read: it is truncated or corrupt "
+        f"({type(e).__name__}: {str(e).splitlines()[0][:200]})." +
+        advice) from None
+  if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
+    raise CheckpointError(f"Checkpoint {path} holds non-finite weights "
+                          "(NaN or Inf)." + advice)

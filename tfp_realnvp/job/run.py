@@ -10,7 +10,9 @@ epoch), losing at most the epoch it was in. A NaN or Inf loss raises
 broken weights.
 """
 
+import dataclasses
 import os
+import platform
 import shutil
 import sys
 import time
@@ -18,31 +20,41 @@ import time
 import keras
 import tensorflow as tf
 
-from tfp_realnvp import data
 from tfp_realnvp import figures
 from tfp_realnvp.data import pipeline
 from tfp_realnvp.job import callbacks as job_callbacks
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import export
+from tfp_realnvp.data import DataUnavailable
+from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
+from tfp_realnvp.job.model_dir import ModelDirBusy
+from tfp_realnvp.job.model_dir import load_checkpoint
 from tfp_realnvp.models import default_optimizer
 
 
-def build_model(config, model_dir=None):
+def build_model(config, source=None, model_dir=None):
   """The model `config` describes; checks `model_dir` (default: the
   config's) holds this architecture or none."""
-  model = config.build_model()
+  model = config.build_model(source)
   ModelDir(model_dir or config.model_dir).check_architecture(model)
   return model
 
 
-def load_model(config):
+def ready_source(config):
+  """The config's data source, ready to read (else `DataUnavailable`, before
+  anything is written)."""
+  source = config.source()
+  source.prepare(download=config.download)
+  return source
+
+
+def load_model(config, source=None):
   """(model with the checkpoint's weights, checkpoint path)."""
-  model = build_model(config)
-  path = config.checkpoint or ModelDir(config.model_dir).latest_checkpoint()
-  if not os.path.exists(path):
-    raise FileNotFoundError(f"Checkpoint {path} does not exist.")
-  model.load_weights(path)
+  model = build_model(config, source)
+  folder = ModelDir(config.model_dir)
+  path = config.checkpoint or folder.latest_checkpoint()
+  load_checkpoint(model, path, folder)
   return model, path
 
 
@@ -51,9 +63,8 @@ def _monitor(model):
   return f"val_{model.metric_name}"
 
 
-def _batched(config, split, training_mode, repeat=1):
-  ds = data.load(config.dataset, split, config.data_dir, training_mode,
-                 config.seed)
+def _batched(config, source, split, training_mode, repeat=1):
+  ds = source.examples(split, training_mode, config.seed)
   # Only the bundled digits are cached: a TFDS evaluation split decoded to
   # int32 can take gigabytes (ImageNet 64x64 validation: 2.4 GB).
   return pipeline.batched(
@@ -68,10 +79,11 @@ def run_train(config):
   other than the chief write to a private folder (`distribute.worker_dir`).
   """
   config.validate()
+  source = ready_source(config)
   strategy = distribute.make_strategy(config.strategy, config.tpu)
   folder = ModelDir(distribute.worker_dir(config.model_dir, strategy))
   with folder.lock():
-    results = _train(config, strategy, folder)
+    results = _train(config, source, strategy, folder)
   if folder.path != config.model_dir:
     shutil.rmtree(folder.path, ignore_errors=True)
   return results
@@ -83,11 +95,16 @@ def _callbacks(config, model, folder):
   `log.csv`, so a restarted run never replaces a better earlier best."""
   monitor = _monitor(model)
   callbacks = [
-      # Kept twice: a kill during a save leaves the previous state readable.
-      keras.callbacks.BackupAndRestore(folder.backup, double_checkpoint=True),
+      # First: it raises before any callback below saves a broken state.
       job_callbacks.StopOnNonFinite(
           f"The last completed epoch is in {folder.backup} (the same command "
           f"resumes from it) and the best weights in {folder.best}."),
+      # Kept twice: a kill during a save leaves the previous state readable.
+      keras.callbacks.BackupAndRestore(folder.backup, double_checkpoint=True),
+      job_callbacks.RefuseNonFiniteRestore(
+          f"{folder.backup} holds non-finite weights: delete it and resume "
+          f"from the best weights with --mode=eval, or train again in "
+          f"another --model_dir (the best weights: {folder.best})."),
   ]
   if config.early_stopping:
     callbacks.append(keras.callbacks.EarlyStopping(
@@ -95,9 +112,14 @@ def _callbacks(config, model, folder):
   if config.lr_plateau:
     callbacks.append(keras.callbacks.ReduceLROnPlateau(
         monitor, factor=0.5, patience=config.lr_plateau, mode="min"))
+  if config.keep_checkpoints:
+    callbacks += [
+        keras.callbacks.ModelCheckpoint(folder.epoch_checkpoint_pattern,
+                                        save_weights_only=True),
+        job_callbacks.KeepNewestCheckpoints(
+            folder.join("checkpoints", "epoch_*.weights.h5"),
+            config.keep_checkpoints)]
   callbacks += [
-      keras.callbacks.ModelCheckpoint(folder.epoch_checkpoint_pattern,
-                                      save_weights_only=True),
       keras.callbacks.ModelCheckpoint(
           folder.best, monitor=monitor, mode="min", save_best_only=True,
           save_weights_only=True,
@@ -113,10 +135,12 @@ def _callbacks(config, model, folder):
   return callbacks
 
 
-def _train(config, strategy, folder):
+def _train(config, source, strategy, folder):
+  _say_what_changed(config, folder)
+  folder.write_flags(config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
   with strategy.scope():
-    model = build_model(config, folder.path)
+    model = build_model(config, source, folder.path)
     # XLA measured slower than TensorFlow's oneDNN kernels on CPU
     # (benchmarks/speed.py); "auto" turns it on for GPUs.
     model.compile(optimizer=default_optimizer(config.learning_rate),
@@ -125,9 +149,9 @@ def _train(config, strategy, folder):
   os.makedirs(folder.join("checkpoints"), exist_ok=True)
   start = time.monotonic()
   # With --steps_per_epoch the training data repeat: every epoch is full.
-  model.fit(_batched(config, "train", True,
+  model.fit(_batched(config, source, "train", True,
                      repeat=None if config.steps_per_epoch else 1),
-            validation_data=_batched(config, "validation", False,
+            validation_data=_batched(config, source, "validation", False,
                                      repeat=config.validation_draws),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
             callbacks=_callbacks(config, model, folder),
@@ -135,8 +159,8 @@ def _train(config, strategy, folder):
             verbose=1 if sys.stdout.isatty() else 2,
             shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
-  model.load_weights(folder.best)
-  results = _evaluate_and_write(config, model, folder)
+  load_checkpoint(model, folder.best, folder)
+  results = _evaluate_and_write(config, source, model, folder)
   monitor = _monitor(model)
   best, best_epoch = folder.best_logged(monitor)
   results.update({"fit_seconds": fit_seconds, f"best_{monitor}": best},
@@ -153,10 +177,30 @@ def _train(config, strategy, folder):
   return results
 
 
-def _evaluate_and_write(config, model, folder):
-  """Test score over `eval_draws` noise draws, a sample grid, a TensorBoard scalar."""
-  score = model.mean_score(_batched(config, "test", False),
-                           num_draws=config.eval_draws)
+def _say_what_changed(config, folder):
+  """On a resume, prints the settings that differ from the last run's."""
+  before = folder.previous_flags()
+  if not (before and folder.has_backup()):
+    return
+  now = dict(line[2:].split("=", 1)
+             for line in config.as_flagfile().splitlines())
+  changed = {k: (before.get(k), now.get(k)) for k in set(before) | set(now)
+             if before.get(k) != now.get(k) and k != "mode"}
+  if changed:
+    print(f"Resuming {folder.path} with changed settings (these values are "
+          "in force): " + ", ".join(
+              f"--{k}={b} (was {a})" for k, (a, b) in sorted(changed.items())),
+          flush=True)
+
+
+def _evaluate_and_write(config, source, model, folder):
+  """Test score over `eval_draws` noise draws, a sample grid, a TensorBoard
+  scalar; results name the data, the settings and the package versions."""
+  print(f"Test {model.metric_name}: {config.eval_draws} dequantization "
+        "draw(s) over the test split ...", flush=True)
+  score = model.mean_score(_batched(config, source, "test", False),
+                           num_draws=config.eval_draws,
+                           verbose=1 if sys.stdout.isatty() else 2)
   png = figures.write_png(
       model.sample_figure(config.num_samples, config.temperature, config.seed),
       folder.join("samples.png"))
@@ -168,13 +212,25 @@ def _evaluate_and_write(config, model, folder):
     tf.summary.scalar(f"test_{model.metric_name}", score, step=step)
   writer.close()
   return {f"test_{model.metric_name}": score, "eval_draws": config.eval_draws,
-          "samples_png": png, "parameters": int(model.count_params())}
+          "samples_png": png, "parameters": int(model.count_params()),
+          "dataset": config.dataset, "flags": dataclasses.asdict(config),
+          "versions": _versions()}
+
+
+def _versions():
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  import tfp_realnvp  # pylint: disable=g-import-not-at-top
+  return {"tfp_realnvp": tfp_realnvp.__version__, "tensorflow": tf.__version__,
+          "tensorflow_probability": tfp.__version__,
+          "keras": keras.__version__, "python": platform.python_version()}
 
 
 def run_eval(config):
   config.validate()
-  model, path = load_model(config)
-  results = _evaluate_and_write(config, model, ModelDir(config.model_dir))
+  source = ready_source(config)
+  model, path = load_model(config, source)
+  results = _evaluate_and_write(config, source, model,
+                                ModelDir(config.model_dir))
   results["checkpoint"] = path
   return results
 
@@ -183,7 +239,7 @@ def run_sample(config):
   """Writes a sample figure at `temperature` and the model's extra figures
   (for images, the latent manifold)."""
   config.validate()
-  model, path = load_model(config)
+  model, path = load_model(config, config.source())
   folder = ModelDir(config.model_dir)
   results = {"checkpoint": path, "samples_png": figures.write_png(
       model.sample_figure(config.num_samples, config.temperature, config.seed),
@@ -196,12 +252,16 @@ def run_sample(config):
 
 def run_export(config):
   config.validate()
-  model, path = load_model(config)
+  model, path = load_model(config, config.source())
   out = export.export_saved_model(
       model, config.export_dir or os.path.join(config.model_dir, "export"),
       overwrite=config.overwrite_export)
   return {"export_dir": out, "checkpoint": path}
 
+
+# Errors whose message is the whole story: `train.py` prints them, no traceback.
+USER_ERRORS = (DataUnavailable, CheckpointError, FloatingPointError,
+               ModelDirBusy)
 
 MODES = {"train": run_train, "eval": run_eval, "sample": run_sample,
          "export": run_export}

@@ -187,16 +187,19 @@ class FlowModel(keras.Model):
       results = {k: tf.reshape(v, [1]) for k, v in results.items()}
     return results
 
-  def mean_score(self, data, labels=None, num_draws=1, batch_size=256):
+  def mean_score(self, data, labels=None, num_draws=1, batch_size=256,
+                 verbose=0):
     """Mean of what `call` returns (bits/dim for images, NLL in nats for
     vectors) over every example and `num_draws` draws of `call`'s randomness
     (the dequantization noise), with the moving batch-norm averages.
 
     `data`: a batched `tf.data.Dataset`, or in-memory examples (and `labels`).
+    `verbose`: Keras `predict`'s progress display, per draw.
     """
     if not isinstance(data, tf.data.Dataset):
       data = pipeline.in_memory(data, labels, batch_size=batch_size)
-    draws = [np.mean(self.predict(data, verbose=0)) for _ in range(num_draws)]
+    draws = [np.mean(self.predict(data, verbose=verbose))
+             for _ in range(num_draws)]
     return float(np.mean(draws))
 
   # -- what a run shows and serves --------------------------------------------

@@ -32,12 +32,20 @@ VECTOR_PRESETS = {
 }
 
 
+# The architecture of user data sets without a preset (`--dataset=folder:...`).
+CUSTOM = dict(num_scales=2, num_res_blocks=4, num_filters=32)
+
+
 def preset(name, **overrides):
-  """The keyword arguments of `RealNVP` for a preset, with overrides applied."""
-  if name not in PRESETS:
+  """The keyword arguments of `RealNVP` for a preset (a name, or a dict of
+  them), with overrides (not None) applied."""
+  if isinstance(name, dict):
+    config = dict(name)
+  elif name in PRESETS:
+    config = dict(PRESETS[name])
+  else:
     raise ValueError(f"Unknown preset {name!r}; choose one of "
                      f"{', '.join(sorted(PRESETS))}.")
-  config = dict(PRESETS[name])
   unknown = set(overrides) - {"image_shape", "num_scales", "num_res_blocks",
                               "num_filters", "num_levels", "alpha",
                               "num_classes", "l2_coeff", "dropout", "seed"}

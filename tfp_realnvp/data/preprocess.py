@@ -1,0 +1,81 @@
+"""Images -> integer pixels as the paper prepares them, and random augmentation.
+
+Every function takes one uint8 image (H, W, C) and returns int32 pixels;
+the random ones take a `seed`, an int64 pair from `with_seeds`.
+
+* `celeba`: crop [40:188, 15:163] (148 x 148), bilinear resize to 64 x 64,
+  rounded back to integers (the reference adds its noise to the non-integer
+  resized values; rounding keeps bits/dim a discrete measure); a random
+  horizontal flip in training.
+* `lsun`: the shorter side resized to 96, antialiased (the reference's
+  `lsun_formatting.py` does it once, with `pyramid_reduce`), rounded; then a
+  random 64 x 64 crop and flip in training, the central crop in evaluation
+  (the reference crops at random in evaluation too, which makes its score
+  non-deterministic).
+* `centre_crop_resize`: user data at `--image_size`: the largest central
+  square, antialiased resize to the size, rounded.
+
+`with_seeds(ds, seed)` gives each example its own seed, different in every
+epoch (every iteration over the dataset) and the same for the same `seed`.
+"""
+
+import tensorflow as tf
+
+LSUN_SIZE, LSUN_CROP = 96, 64
+
+
+def with_seeds(ds, seed):
+  """`ds` zipped with a fresh int64 (2,) seed per example and per epoch."""
+  seeds = tf.data.Dataset.random(
+      seed=seed, rerandomize_each_iteration=True).batch(2)
+  return tf.data.Dataset.zip((ds, seeds))
+
+
+def _round(image):
+  return tf.cast(tf.clip_by_value(tf.round(image), 0., 255.), tf.int32)
+
+
+def celeba(image, training, seed=None):
+  image = tf.cast(image[40:188, 15:163], tf.float32)
+  image = _round(tf.image.resize(image, [64, 64], method="bilinear"))
+  if training:
+    image = tf.image.stateless_random_flip_left_right(image, seed=seed)
+  return image
+
+
+def shorter_side_to(image, size):
+  """Antialiased resize of a uint8/float image so its shorter side is `size`."""
+  shape = tf.cast(tf.shape(image)[:2], tf.float32)
+  new = tf.cast(tf.math.round(shape * size / tf.reduce_min(shape)), tf.int32)
+  return tf.image.resize(tf.cast(image, tf.float32), tf.maximum(new, size),
+                         method="bilinear", antialias=True)
+
+
+def central_crop(image, height, width):
+  top = (tf.shape(image)[0] - height) // 2
+  left = (tf.shape(image)[1] - width) // 2
+  return image[top:top + height, left:left + width]
+
+
+def lsun(image, training, seed=None):
+  image = _round(shorter_side_to(image, LSUN_SIZE))
+  if not training:
+    return central_crop(image, LSUN_CROP, LSUN_CROP)
+  crop_seed, flip_seed = tf.unstack(
+      tf.random.experimental.stateless_split(seed, 2))
+  image = tf.image.stateless_random_crop(
+      image, [LSUN_CROP, LSUN_CROP, tf.shape(image)[-1]], seed=crop_seed)
+  return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
+
+
+def centre_crop_resize(image, size):
+  side = tf.reduce_min(tf.shape(image)[:2])
+  square = tf.cast(central_crop(image, side, side), tf.float32)
+  return _round(tf.image.resize(square, [size, size], method="bilinear",
+                                antialias=True))
+
+
+def as_pixels(image, training, seed=None):
+  """Images stored at their final size: int32 pixels as they are."""
+  del training, seed
+  return tf.cast(image, tf.int32)

@@ -1,0 +1,51 @@
+"""What the job trains on: a `Source` per data set (`data.get_source(name)`).
+
+    digits                  the bundled 8x8 digits (17 levels)
+    moons                   a 2-D toy density (the vector model)
+    cifar10 imagenet32 imagenet64 celeba mnist   the paper's, through TFDS
+    lsun_bedroom lsun_tower lsun_church_outdoor  the paper's, LMDB exports
+    folder:PATH             image files (class subfolders give labels)
+    npz:PATH                uint8 arrays
+    tfds:NAME[/CONFIG]      any TFDS image data set
+
+A source says what the model must fit (`event_shape`, `num_levels`, the
+paper's `preset` if any), makes its data ready or says precisely what is
+missing (`prepare`, raising `DataUnavailable` before anything is written),
+and gives the int32 pixels of a split (`examples`): "train", "validation"
+or "test".
+"""
+
+import abc
+
+__all__ = ["DataUnavailable", "Source"]
+
+
+class DataUnavailable(RuntimeError):
+  """The data are not where the job looked; the message says how to provide them."""
+
+
+class Source(abc.ABC):
+  """A data set as the job reads it; see the module docstring."""
+
+  name = None
+  is_vector = False
+  preset = None          # the paper's architecture preset, if any
+  num_classes = None
+
+  @property
+  @abc.abstractmethod
+  def event_shape(self):
+    """(H, W, C) of the preprocessed pixels; (D,) for vectors."""
+
+  @property
+  def num_levels(self):
+    return 256
+
+  def prepare(self, download=False):
+    """Makes the data ready to read, or raises `DataUnavailable`."""
+    del download
+
+  @abc.abstractmethod
+  def examples(self, split, training=False, seed=0):
+    """tf.data of int32 pixels (H, W, C) of `split`; `training` turns on the
+    augmentation, drawn from `seed` and different in every epoch."""
