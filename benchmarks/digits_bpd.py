@@ -15,37 +15,17 @@ The model_dir is emptied first (a fresh run, not a resume); the grid of 64
 samples is copied to `--png` (the README shows it).
 """
 
-import dataclasses
-import json
 import os
-import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
 
-from tfp_realnvp import job  # noqa: E402
+import fresh_job  # noqa: E402  (benchmarks/fresh_job.py)
 
-import figures  # noqa: E402  (benchmarks/figures.py)
-
-job.define_flags(time_limit=300., epochs=100000, dropout=0.3,
-                 validation_draws=4, sample_every=10 ** 6,
-                 model_dir="runs/digits_bench")
-flags.adopt_module_key_flags(job.config)
-figures.define_png_flag("digits_5min_samples.png")
-
-
-def main(argv):
-  del argv
-  config = job.from_flags().validate()
-  shutil.rmtree(config.model_dir, ignore_errors=True)
-  results = job.execute(config)
-  results["config"] = {k: v for k, v in dataclasses.asdict(config).items()
-                       if v is not None}
-  figures.keep_png(results, flags.FLAGS.png)
-  print(json.dumps(results, indent=1))
-
+fresh_job.define_flags("digits_5min_samples.png", time_limit=300.,
+                       epochs=100000, dropout=0.3, validation_draws=4,
+                       sample_every=10 ** 6, model_dir="runs/digits_bench")
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(fresh_job.main)

@@ -8,34 +8,18 @@ and this benchmark's defaults (40 epochs, batch 256, learning rate 2e-3).
 The figure is copied to `--png` (the README shows it).
 """
 
-import json
 import os
-import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import app  # noqa: E402
-from absl import flags  # noqa: E402
 
-from tfp_realnvp import job  # noqa: E402
+import fresh_job  # noqa: E402  (benchmarks/fresh_job.py)
 
-import figures  # noqa: E402  (benchmarks/figures.py)
-
-job.define_flags(dataset="moons", epochs=40, batch_size=256, time_limit=None,
-                 learning_rate=2e-3, sample_every=10 ** 6, eval_draws=1,
-                 model_dir="runs/two_moons")
-flags.adopt_module_key_flags(job.config)
-figures.define_png_flag("two_moons.png")
-
-
-def main(argv):
-  del argv
-  config = job.from_flags().validate()
-  shutil.rmtree(config.model_dir, ignore_errors=True)
-  results = job.execute(config)
-  figures.keep_png(results, flags.FLAGS.png)
-  print(json.dumps(results, indent=1))
-
+fresh_job.define_flags("two_moons.png", dataset="moons", epochs=40,
+                       batch_size=256, learning_rate=2e-3,
+                       sample_every=10 ** 6, eval_draws=1,
+                       model_dir="runs/two_moons")
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(fresh_job.main)

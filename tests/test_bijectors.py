@@ -196,18 +196,20 @@ def test_batch_norm_inverse_always_uses_moving_averages():
                              rtol=1e-5, atol=1e-6)
 
 
+class _KerasModelAround(keras.Model):
+  """A Keras model whose call is `bn.forward` (with a fresh cache key, or not)."""
+
+  def __init__(self, bn, fresh_key=True):
+    super().__init__()
+    self.bn, self.stats, self.fresh_key = bn, bn.statistics, fresh_key
+
+  def call(self, x, training=None):
+    return self.bn.forward(tf.identity(x) if self.fresh_key else x)
+
+
 def test_batch_norm_follows_the_keras_training_context():
   bn = B.BatchNormalization()
-
-  class Model(keras.Model):
-    def __init__(self):
-      super().__init__()
-      self.stats = bn.statistics
-
-    def call(self, x, training=None):
-      return bn.forward(tf.identity(x))
-
-  model = Model()
+  model = _KerasModelAround(bn)
   x = _inputs("bn", (32, 2, 2, 3), tf.float32) * 5. + 1.
   y_train = model(x, training=True)
   np.testing.assert_allclose(np.mean(y_train, axis=(0, 1, 2)), 0., atol=1e-4)
@@ -223,16 +225,7 @@ def test_batch_norm_mode_is_part_of_the_cache_key():
   # The same tensor, first while Keras trains, then in inference: the second
   # result must use the moving averages, not the cached batch statistics.
   bn = B.BatchNormalization()
-
-  class Model(keras.Model):
-    def __init__(self):
-      super().__init__()
-      self.stats = bn.statistics
-
-    def call(self, x, training=None):
-      return bn.forward(x)  # no tf.identity: the cache sees the same key
-
-  model = Model()
+  model = _KerasModelAround(bn, fresh_key=False)  # the cache sees one key
   x = _inputs("bn", (32, 2, 2, 3), tf.float32) * 5. + 1.
   y_train = model(x, training=True)
   mean = bn.statistics.moving_mean.numpy()
