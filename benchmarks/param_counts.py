@@ -2,9 +2,10 @@
 
     python benchmarks/param_counts.py
 
-`checkpoint MB` is the size of one `save_weights` file (what each kept
-per-epoch checkpoint and `best.weights.h5` take); `backup/` holds two more
-copies with the optimizer's slots (about three times the weights each).
+`checkpoint MB` is the size of one `.weights.h5` file of the compiled model
+as the job writes it: the weights and Adam's two slots per weight. A run
+keeps `--keep_checkpoints` (3) of them, `best.weights.h5`, and while it runs
+two copies in `backup/`.
 """
 
 import os
@@ -24,6 +25,7 @@ def main():
   print("|---|---|---|---|---|---|---|---|")
   for name, cfg in presets.PRESETS.items():
     model = RealNVP.from_preset(name)
+    model.compile()  # the job's checkpoints hold the optimizer's slots too
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
     with tempfile.TemporaryDirectory() as d:
       path = os.path.join(d, "w.weights.h5")
