@@ -175,6 +175,25 @@ def test_train_py_errors_for_missing_flagfile_and_bad_values():
   assert out.returncode != 0 and "batch_size" in out.stderr
 
 
+def test_the_command_line_prints_a_line_per_epoch_and_no_logs(tmp_path):
+  out = subprocess.run(
+      [sys.executable, "train.py", "--dataset=digits", "--num_scales=1",
+       "--num_res_blocks=1", "--num_filters=4", "--epochs=3",
+       "--steps_per_epoch=2", "--eval_draws=2", "--sample_every=100",
+       f"--model_dir={tmp_path / 'run'}"], capture_output=True, text=True,
+      cwd=ROOT, timeout=300, env={k: v for k, v in os.environ.items()
+                                  if k != "TF_CPP_MIN_LOG_LEVEL"})
+  assert out.returncode == 0, out.stderr[-3000:]
+  assert out.stderr == ""  # no TensorFlow start-up lines, no INFO logs
+  lines = out.stdout.splitlines()
+  assert lines[0] == f"model_dir: {tmp_path / 'run'}"
+  assert [l.split(" - ")[0] for l in lines if l.startswith("epoch ")] == [
+      "epoch 1/3", "epoch 2/3", "epoch 3/3"]
+  assert sum(l.startswith("6/6 ") for l in lines) == 2  # one per test draw
+  assert any(l.startswith("test_bits_per_dim: ") for l in lines)
+  assert len(lines) <= 20, lines
+
+
 def test_every_flagfile_parses_and_names_a_known_dataset():
   for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
     with open(os.path.join(ROOT, "flags", name)) as f:

@@ -5,14 +5,29 @@
     bits.py     dequantization and the bits/dim formula
     data/       data sets and input pipelines
     figures.py  sample grids and 2-D density pictures
-    job/        the training job behind `train.py`
+    job/        the training job; cli.py its command line
+
+The public names are imported on first use (PEP 562), so the command line
+can import TensorFlow its own way (`quiet.py`) before anything else does.
 """
 
-from tfp_realnvp import bijectors
-from tfp_realnvp.bits import bits_per_dim
-from tfp_realnvp.models import PRESETS
-from tfp_realnvp.models import RealNVP
-from tfp_realnvp.models import VectorRealNVP
+import importlib
 
 __all__ = ["PRESETS", "RealNVP", "VectorRealNVP", "bijectors", "bits_per_dim"]
 __version__ = "0.1.0"
+
+_LAZY = {"PRESETS": "tfp_realnvp.models", "RealNVP": "tfp_realnvp.models",
+         "VectorRealNVP": "tfp_realnvp.models",
+         "bits_per_dim": "tfp_realnvp.bits"}
+
+
+def __getattr__(name):
+  if name in _LAZY:
+    return getattr(importlib.import_module(_LAZY[name]), name)
+  if name == "bijectors":
+    return importlib.import_module("tfp_realnvp.bijectors")
+  raise AttributeError(f"module 'tfp_realnvp' has no attribute {name!r}")
+
+
+def __dir__():
+  return sorted(list(globals()) + __all__)

@@ -130,6 +130,8 @@ def _callbacks(config, model, folder):
                                config.sample_every, config.num_samples,
                                config.seed),
   ]
+  if not sys.stdout.isatty():  # a terminal gets Keras' progress bar
+    callbacks.append(job_callbacks.EpochLine())
   if config.time_limit:  # last: an epoch's time includes every callback's
     callbacks.append(job_callbacks.TimeLimit(config.time_limit))
   return callbacks
@@ -155,8 +157,8 @@ def _train(config, source, strategy, folder):
                                      repeat=config.validation_draws),
             epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
             callbacks=_callbacks(config, model, folder),
-            # The progress bar on a terminal, one line per epoch in a log.
-            verbose=1 if sys.stdout.isatty() else 2,
+            # The progress bar on a terminal; EpochLine's lines in a log.
+            verbose=1 if sys.stdout.isatty() else 0,
             shuffle=False)  # the dataset shuffles
   fit_seconds = time.monotonic() - start
   load_checkpoint(model, folder.best, folder)
