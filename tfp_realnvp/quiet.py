@@ -9,6 +9,7 @@ is still raised as usual. Library users are not affected: only the command
 line calls it.
 """
 
+import importlib
 import os
 import sys
 
@@ -23,7 +24,7 @@ def import_tensorflow():
   devnull = os.open(os.devnull, os.O_WRONLY)
   try:
     os.dup2(devnull, 2)
-    import tensorflow  # pylint: disable=g-import-not-at-top,unused-import  # noqa: F401
+    importlib.import_module("tensorflow")
   finally:
     os.dup2(saved, 2)
     os.close(saved)

@@ -1,0 +1,48 @@
+"""The package as users install it: a wheel, its console script, its flagfiles."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(
+    tmp_path):
+  dist = tmp_path / "dist"
+  subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                  "--no-build-isolation", "-q", "-w", str(dist), ROOT],
+                 check=True, capture_output=True, timeout=300)
+  wheel, = dist.glob("tfp_realnvp-*.whl")
+  # A fresh environment that sees the installed dependencies (TensorFlow is
+  # large) but not this checkout: the wheel is installed into it, not linked.
+  venv = tmp_path / "venv"
+  subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
+                  str(venv)], check=True, timeout=300)
+  python, command = venv / "bin" / "python", venv / "bin" / "tfp-realnvp"
+  subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
+                  "--no-index", str(wheel)], check=True, capture_output=True,
+                 timeout=300)
+  empty = tmp_path / "empty"
+  empty.mkdir()
+  env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+  where = subprocess.run(
+      [str(python), "-c", "import tfp_realnvp.cli as c; print(c.__file__); "
+       "print(sorted(c.configs()))"], cwd=empty, env=env, capture_output=True,
+      text=True, check=True, timeout=120).stdout.splitlines()
+  assert where[0].startswith(str(venv)), where  # the wheel's copy
+  assert "cifar10" in where[1] and "digits" in where[1]
+  out = subprocess.run(
+      [str(command), "--config=digits", "--epochs=1", "--steps_per_epoch=2",
+       "--num_res_blocks=1", "--num_filters=4", "--eval_draws=1",
+       "--sample_every=100", "--model_dir=run"], cwd=empty, env=env,
+      capture_output=True, text=True, timeout=300)
+  assert out.returncode == 0, out.stderr[-3000:]
+  with open(empty / "run" / "results.json") as f:
+    results = json.load(f)
+  assert results["dataset"] == "digits" and results["steps"] == 2
+  assert results["flags"]["time_limit"] == 95  # from the packaged flagfile
+  bad = subprocess.run([str(command), "--config=cifar"], cwd=empty, env=env,
+                       capture_output=True, text=True, timeout=120)
+  assert bad.returncode == 1 and "unknown --config 'cifar'" in bad.stderr
