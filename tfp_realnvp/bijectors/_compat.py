@@ -50,7 +50,9 @@ def greedy_cache():
 def keras_training_mode():
   """`training` of the enclosing Keras layer call, or None outside one."""
   context = global_state.get_global_attribute("current_call_ctx")
-  return None if context is None else context.get_value("training")
+  # `training` is an attribute of the context in every Keras 3 (get_value()
+  # reads it since 3.10).
+  return None if context is None else getattr(context, "training", None)
 
 
 class TrainingModeGreedyCache(cache_util.BijectorCacheWithGreedyAttrs):
