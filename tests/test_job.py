@@ -1,5 +1,6 @@
 """The training job: data, modes, checkpoints, export loaded without this package."""
 
+import json
 import os
 import pathlib
 import shutil
@@ -55,25 +56,45 @@ def test_train_writes_everything_and_export_loads_without_the_package(
   expected = model.log_prob(x).numpy()
   np.save(tmp_path / "x.npy", x)
   script = f"""
-import sys, numpy as np, tensorflow as tf
+import json, sys, numpy as np, tensorflow as tf
 m = tf.saved_model.load({export_dir!r})
 x = np.load({str(tmp_path / 'x.npy')!r})
-lp = m.signatures["log_prob"](x=tf.constant(x))["log_prob"].numpy()
-lp5 = m.signatures["log_prob"](x=tf.constant(np.concatenate([x, x[:2]])))["log_prob"]
-bpd = m.signatures["bits_per_dim"](p=tf.zeros((7, 8, 8, 1), tf.int32))["bits_per_dim"]
-s = m.signatures["sample"](n=tf.constant(5), t=tf.constant(0.8))["images"]
+inputs = {{k: sorted(f.structured_input_signature[1])
+          for k, f in m.signatures.items()}}
+lp = m.signatures["log_prob"](images=tf.constant(x))["log_prob"].numpy()
+lp5 = m.signatures["log_prob"](images=tf.constant(np.concatenate([x, x[:2]])))["log_prob"]
+bpd = m.signatures["bits_per_dim"](pixels=tf.zeros((7, 8, 8, 1), tf.int32))["bits_per_dim"]
+draw = lambda seed: m.signatures["sample"](
+    num_samples=tf.constant(5), temperature=tf.constant(0.8),
+    seed=tf.constant(seed, tf.int64))["images"].numpy()
+s, again, other = draw(3), draw(3), draw(4)
+errors = []
+for name, kwargs in (("log_prob", dict(images=tf.zeros((2, 9, 9, 1)))),
+                     ("bits_per_dim", dict(pixels=tf.fill((2, 8, 8, 1), 17)))):
+  try:
+    m.signatures[name](**kwargs)
+  except tf.errors.InvalidArgumentError as e:
+    errors.append(e.message)
 assert "tensorflow_probability" not in sys.modules and "tfp_realnvp" not in sys.modules
-print(repr(lp.tolist()), lp5.shape[0], bpd.shape[0], tuple(s.shape),
-      float(tf.reduce_min(s)) >= 0, float(tf.reduce_max(s)) <= 1)
+print(json.dumps(dict(lp=lp.tolist(), lp5=int(lp5.shape[0]), bpd=int(bpd.shape[0]),
+      shape=list(s.shape), in_range=bool(s.min() >= 0 and s.max() <= 1),
+      same=bool((s == again).all()), differs=bool((s != other).any()),
+      inputs=inputs, errors=errors)))
 """
   out = subprocess.run([sys.executable, "-c", script], capture_output=True,
                        text=True, timeout=300, cwd=str(tmp_path),
                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
   assert out.returncode == 0, out.stderr[-3000:]
-  fields = out.stdout.strip().splitlines()[-1].rsplit("] ", 1)
-  np.testing.assert_allclose(eval(fields[0] + "]"), expected, rtol=1e-4)
-  assert fields[1].split(" ", 3)[:3] == ["5", "7", "(5,"]
-  assert fields[1].endswith("True True")
+  got = json.loads(out.stdout.strip().splitlines()[-1])
+  np.testing.assert_allclose(got["lp"], expected, rtol=1e-4)
+  assert (got["lp5"], got["bpd"], got["shape"]) == (5, 7, [5, 8, 8, 1])
+  assert got["in_range"] and got["same"] and got["differs"]
+  assert got["inputs"] == {"bits_per_dim": ["pixels"], "log_prob": ["images"],
+                           "sample": ["num_samples", "seed", "temperature"]}
+  size_error, pixel_error = got["errors"]
+  assert "images must have shape (batch,) + (8, 8, 1)" in size_error
+  assert "[9 9 1]" in size_error and "[8 8 1]" in size_error
+  assert "integer pixels in [0, 16]" in pixel_error
 
 
 def test_the_model_dir_says_how_to_repeat_the_run(trained, tmp_path):
@@ -244,8 +265,9 @@ def test_moons_job_trains_the_vector_model_and_exports_it(tmp_path):
   points = data.two_moons(5, seed=3)
   model = run.load_model(config)[0]
   np.testing.assert_allclose(
-      loaded.signatures["log_prob"](x=tf.constant(points))["log_prob"],
+      loaded.signatures["log_prob"](points=tf.constant(points))["log_prob"],
       model.log_prob(points), rtol=1e-5)
-  samples = loaded.signatures["sample"](n=tf.constant(7),
-                                        t=tf.constant(1.))["samples"]
+  samples = loaded.signatures["sample"](
+      num_samples=tf.constant(7), temperature=tf.constant(1.),
+      seed=tf.constant(0, tf.int64))["samples"]
   assert samples.shape == (7, 2)

@@ -92,10 +92,29 @@ def test_bits_per_dim_formula_and_pixel_range_errors():
   lp = model.log_prob((pixels + noise) / 17.)
   np.testing.assert_allclose(bpd, -lp / (16 * math.log(2.)) + math.log2(17.),
                              rtol=1e-5)
-  with pytest.raises(ValueError, match=r"pixels must be integers in \[0, 16\]"):
+  with pytest.raises(ValueError, match=r"integer pixels in \[0, 16\] "
+                     r"\(num_levels=17\); got values in \[1, 17\]"):
     model.bits_per_dim(pixels + 1)
   with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(4, 4, 1\)"):
     model.bits_per_dim(np.zeros((2, 8, 8, 1), np.int32))
+
+
+def test_errors_at_the_api_boundary_name_the_problem_also_in_graphs():
+  model = RealNVP(**TINY, num_levels=17)
+  with pytest.raises(ValueError, match=r"x must have shape \(batch,\) \+ "
+                     r"\(4, 4, 1\); got \(3, 4, 4\)"):
+    model.log_prob(np.zeros((3, 4, 4), np.float32))
+  scaled = np.random.RandomState(0).uniform(size=(2, 4, 4, 1))
+  with pytest.raises(ValueError, match="got non-integer values. For images "
+                     r"scaled to \[0, 1\], pass round\(x \* 16\)"):
+    model.bits_per_dim(scaled)
+  traced = tf.function(model.bits_per_dim, input_signature=[
+      tf.TensorSpec([None, 4, 4, 1], tf.float32)])
+  assert np.all(np.isfinite(traced(np.round(scaled * 16).astype(np.float32))))
+  for bad, words in ((scaled, "non-integer"), (scaled * 0 + 17., "above 16"),
+                     (scaled * 0 - 1., "negative")):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=words):
+      traced(bad.astype(np.float32))
 
 
 def test_l2_penalty_covers_gains_and_checkerboard_scales_only():

@@ -1,14 +1,19 @@
 """SavedModel export that a process without this package (or TFP) can load.
 
 The signatures are the model's (`FlowModel.export_signatures`), all with any
-batch size. Image models (`RealNVP`):
-  * `log_prob(x)`: float32 images in [0, 1], (N, H, W, C) -> (N,) log-density;
-  * `bits_per_dim(p)`: int32 pixels in [0, num_levels), -> (N,), with
-    fresh dequantization noise;
-  * `sample(n, t)`: count and temperature (+ `label` (n,) int32 for a
-    class-conditional model) -> `images` (n, H, W, C) in [0, 1].
-
-Vector models export `log_prob(x)` on (N, D) and `sample` (key `samples`).
+batch size, their inputs and outputs named for what they are. Image models
+(`RealNVP`):
+  * `log_prob(images)`: float32 images in [0, 1], (N, H, W, C) -> `log_prob` (N,);
+  * `bits_per_dim(pixels)`: int32 pixels in [0, num_levels) -> `bits_per_dim`
+    (N,), with fresh dequantization noise;
+  * `sample(num_samples, temperature, seed)`: int32, float32, int64 (the
+    same seed gives the same images) -> `images` (num_samples, H, W, C) in
+    [0, 1].
+Class-conditional models take `labels` (int32, one per example) too.
+Vector models export `log_prob(points)` and `sample` (output `samples`).
+A wrong image size or out-of-range pixels raise `InvalidArgumentError`
+naming the problem (the sizes are checked inside the graph, since a loaded
+signature does not check them).
 
 The SavedModel is written to a temporary folder next to `export_dir` and
 renamed into place, so an interrupted export never leaves a half-written

@@ -29,6 +29,7 @@ import tensorflow_probability as tfp
 from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp.bijectors import _compat
 from tfp_realnvp.data import pipeline
+from tfp_realnvp.models import checks
 
 tfb, tfd = tfp.bijectors, tfp.distributions
 
@@ -48,6 +49,7 @@ class FlowModel(keras.Model):
 
   metric_name = "loss_value"
   loss_units_per_nat = 1.0
+  data_name = "x"          # the exported signatures' name of the data
   sample_key = "samples"   # the output of the exported `sample`
   # get_config() keys that change training, not the function the weights
   # compute: a model_dir may resume with other values of them.
@@ -116,6 +118,8 @@ class FlowModel(keras.Model):
 
   def log_prob(self, x, label=None):
     """Exact log-density of `x` (batch + event shape)."""
+    x = tf.convert_to_tensor(x)
+    checks.check_event_shape(x, self._event_shape)
     x = tf.identity(tf.cast(x, self.flow_dtype))  # a fresh key for TFP's cache
     return self._distribution.log_prob(
         x, bijector_kwargs=self._bijector_kwargs(label))
@@ -123,7 +127,7 @@ class FlowModel(keras.Model):
   def sample_latent(self, n, temperature=1.0, seed=None):
     """`n` (a Python int or scalar int32 tensor) standard Normal latents
     times `temperature`; stateless and reproducible when `seed` (an int or
-    an int (2,) tensor) is given."""
+    a scalar integer tensor) is given."""
     shape = tf.concat([tf.reshape(tf.cast(n, tf.int32), [1]),
                        tf.constant(self._event_shape, tf.int32)], axis=0)
     if seed is None:
@@ -140,6 +144,8 @@ class FlowModel(keras.Model):
 
   def encode(self, x, label=None):
     """data -> latent."""
+    x = tf.convert_to_tensor(x)
+    checks.check_event_shape(x, self._event_shape)
     return self._bijector.inverse(tf.identity(tf.cast(x, self.flow_dtype)),
                                   **self._bijector_kwargs(label))
 
@@ -214,24 +220,34 @@ class FlowModel(keras.Model):
     return {}
 
   def export_signatures(self):
-    """{name: tf.function with an input signature} for a SavedModel; output
-    dicts name their tensors. Base: `log_prob` and `sample`."""
-    event = tf.TensorSpec((None,) + self._event_shape, tf.float32)
-    count = tf.TensorSpec([], tf.int32)
-    temperature = tf.TensorSpec([], tf.float32)
-    labels = ([tf.TensorSpec([None], tf.int32)]
-              if self.num_classes is not None else [])
+    """{name: tf.function with an input signature} for a SavedModel; inputs
+    and outputs are named for what they are:
 
-    def log_prob(x, *label):
-      return {"log_prob": self.log_prob(x, *label)}
+      log_prob(<data_name>[, labels]) -> {"log_prob"}
+      sample(num_samples, temperature, seed[, labels]) -> {<sample_key>}
 
-    def sample(n, t, *label):
-      return {self.sample_key: self.sample(
-          n, t, label=label[0] if label else None)}
+    `seed` (int64) makes `sample` reproducible: the same seed, the same
+    samples. `labels` (int32, one per example) only for conditional models.
+    """
+    conditional = self.num_classes is not None
+    labels = [tf.TensorSpec([None], tf.int32, name="labels")] * conditional
+    data = tf.TensorSpec((None,) + self._event_shape, tf.float32,
+                         name=self.data_name)
 
-    return {"log_prob": tf.function(log_prob, input_signature=[event] + labels),
-            "sample": tf.function(sample,
-                                  input_signature=[count, temperature] + labels)}
+    def log_prob(x, labels=None):
+      x = checks.asserted_event_shape(x, self._event_shape, self.data_name)
+      return {"log_prob": self.log_prob(x, labels)}
+
+    def sample(num_samples, temperature, seed, labels=None):
+      return {self.sample_key: self.sample(num_samples, temperature,
+                                           seed=seed, label=labels)}
+
+    return {
+        "log_prob": tf.function(log_prob, input_signature=[data] + labels),
+        "sample": tf.function(sample, input_signature=[
+            tf.TensorSpec([], tf.int32, name="num_samples"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int64, name="seed")] + labels)}
 
   def get_config(self):
     return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,
@@ -240,4 +256,6 @@ class FlowModel(keras.Model):
 
 def _stateless_seed(seed):
   """An int seed -> the (2,) seed of TF's stateless ops; a tensor as it is."""
-  return seed if tf.is_tensor(seed) else [int(seed), 0]
+  if tf.is_tensor(seed):
+    return tf.stack([tf.cast(seed, tf.int64), tf.zeros([], tf.int64)])
+  return [int(seed), 0]

@@ -22,6 +22,7 @@ from tfp_realnvp import bits
 from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import figures
 from tfp_realnvp.models import base
+from tfp_realnvp.models import checks
 from tfp_realnvp.models import multiscale
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
@@ -51,6 +52,7 @@ class RealNVP(base.FlowModel):
   """
 
   metric_name = "bits_per_dim"
+  data_name = "images"
   sample_key = "images"
 
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
@@ -144,19 +146,12 @@ class RealNVP(base.FlowModel):
     """bits/dim per image of integer `pixels` (batch + image_shape).
 
     Dequantizes with uniform noise (stateless if `seed` is given) and uses
-    the moving batch-norm averages. Checks the pixels' range when eager.
+    the moving batch-norm averages. Wrong shapes, non-integer or
+    out-of-range pixels raise (`checks.py`), also inside a traced function.
     """
     pixels = tf.convert_to_tensor(pixels)
-    if tf.executing_eagerly():
-      values = pixels.numpy()
-      if values.min() < 0 or values.max() > self.num_levels - 1:
-        raise ValueError(
-            f"pixels must be integers in [0, {self.num_levels - 1}] for "
-            f"num_levels={self.num_levels}; got values in "
-            f"[{values.min()}, {values.max()}].")
-      if tuple(values.shape[-3:]) != self.image_shape:
-        raise ValueError(f"pixels must have shape (batch,) + "
-                         f"{self.image_shape}; got {values.shape}.")
+    checks.check_event_shape(pixels, self.image_shape, "pixels")
+    pixels = checks.checked_pixels(pixels, self.num_levels)
     if seed is None:
       noise = tf.random.uniform(tf.shape(pixels), dtype=self.flow_dtype)
     else:
@@ -194,17 +189,19 @@ class RealNVP(base.FlowModel):
                             0., 1.).numpy()
 
   def export_signatures(self):
-    """`log_prob`, `sample` (key `images`) and `bits_per_dim` of int32 pixels."""
+    """`log_prob(images)`, `sample(...)` -> {"images"} (`FlowModel`), and
+    `bits_per_dim(pixels[, labels])` of int32 pixels with fresh noise."""
     signatures = super().export_signatures()
-    pixels = tf.TensorSpec((None,) + self.image_shape, tf.int32)
-    labels = ([tf.TensorSpec([None], tf.int32)]
-              if self.num_classes is not None else [])
+    labels = [tf.TensorSpec([None], tf.int32, name="labels")] * (
+        self.num_classes is not None)
 
-    def bits_per_dim(p, *label):
-      return {"bits_per_dim": self.bits_per_dim(p, *label)}
+    def bits_per_dim(pixels, labels=None):
+      pixels = checks.asserted_event_shape(pixels, self.image_shape, "pixels")
+      return {"bits_per_dim": self.bits_per_dim(pixels, labels)}
 
-    signatures["bits_per_dim"] = tf.function(
-        bits_per_dim, input_signature=[pixels] + labels)
+    signatures["bits_per_dim"] = tf.function(bits_per_dim, input_signature=[
+        tf.TensorSpec((None,) + self.image_shape, tf.int32, name="pixels")
+    ] + labels)
     return signatures
 
   def get_config(self):

@@ -37,6 +37,7 @@ class VectorRealNVP(base.FlowModel):
   """
 
   metric_name = "nll"
+  data_name = "points"
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
