@@ -1,0 +1,80 @@
+"""Every code block of the README runs as written (with tiny model settings).
+
+The blocks run in README order in one working folder that holds the
+checkout's `train.py` and `flags/`, so later blocks use what earlier ones
+wrote (the quick start's run, the export). Shell commands get tiny model and
+training flags appended (the README's are the real ones); `pip install` is
+what CI runs before the suite, and `pytest` is this suite, so those two are
+not run again. `text` blocks show output and are not run.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--num_scales=2", "--num_res_blocks=1", "--num_filters=4",
+        "--epochs=1", "--steps_per_epoch=2", "--eval_draws=1",
+        "--sample_every=100", "--num_samples=4", "--time_limit=0"]
+NOT_RUN = ("pip ", "python -m pytest")
+
+
+def readme_blocks():
+  """[(language, code)] of the README's fenced blocks, in order."""
+  with open(os.path.join(ROOT, "README.md")) as f:
+    text = f.read()
+  return re.findall(r"^```(\w+)\n(.*?)^```", text, re.S | re.M)
+
+
+def _commands(block):
+  """The shell commands of a bash block (`&&` splits one line into several)."""
+  for line in block.splitlines():
+    line = line.split("  #")[0].strip()
+    if line and not line.startswith("#"):
+      yield from (part.strip() for part in line.split("&&"))
+
+
+def _user_data(folder):
+  """The images the README's own-data block names: my_images/ and .npz."""
+  rng = np.random.RandomState(0)
+  for label in ("a", "b"):
+    os.makedirs(os.path.join(folder, "my_images", label))
+    for i in range(10):
+      image = rng.randint(0, 256, (12, 10, 3)).astype(np.uint8)
+      tf.io.write_file(os.path.join(folder, "my_images", label, f"{i}.png"),
+                       tf.io.encode_png(image))
+  np.savez(os.path.join(folder, "my_images.npz"),
+           images=rng.randint(0, 256, (40, 8, 8)).astype(np.uint8))
+
+
+def test_every_readme_code_block_runs(tmp_path):
+  os.symlink(os.path.join(ROOT, "train.py"), tmp_path / "train.py")
+  os.symlink(os.path.join(ROOT, "flags"), tmp_path / "flags")
+  _user_data(str(tmp_path))
+  env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+  blocks = [(lang, code) for lang, code in readme_blocks()
+            if lang in ("bash", "python")]
+  assert len(blocks) >= 7
+  ran = 0
+  for lang, code in blocks:
+    if lang == "python":
+      commands = [[sys.executable, "-c", code]]
+    else:
+      commands = [shlex.split(c) + (TINY if c.startswith("python train.py")
+                                    else [])
+                  for c in _commands(code) if not c.startswith(NOT_RUN)]
+      commands = [[sys.executable] + c[1:] if c[0] == "python" else c
+                  for c in commands]
+    for command in commands:
+      out = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=600)
+      assert out.returncode == 0, (command, out.stderr[-3000:])
+      ran += 1
+  assert ran >= 8
+  assert (tmp_path / "runs" / "digits" / "flags.txt").exists()
+  assert (tmp_path / "exported" / "saved_model.pb").exists()
