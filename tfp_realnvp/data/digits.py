@@ -43,6 +43,7 @@ class DigitsSource(Source):
 
   name = "digits"
   preset = "digits"
+  cache_in_memory = True
   num_classes = 10
   event_shape = (8, 8, 1)
   num_levels = LEVELS

@@ -194,8 +194,9 @@ def check_setting(field, value):
   meta = field.metadata
   if value is None:
     return None if field.name in _OPTIONAL else f"--{field.name} is required."
-  if meta["check"] is not None and meta["check"](value):
-    return meta["check"](value)
+  error = meta["check"] and meta["check"](value)
+  if error:
+    return error
   if meta["choices"] is not None and value not in meta["choices"]:
     return (f"Unknown {field.name} {value!r}; choose one of "
             f"{', '.join(map(str, meta['choices']))}.")

@@ -65,11 +65,9 @@ def _monitor(model):
 
 def _batched(config, source, split, training_mode, repeat=1):
   ds = source.examples(split, training_mode, config.seed)
-  # Only the bundled digits are cached: a TFDS evaluation split decoded to
-  # int32 can take gigabytes (ImageNet 64x64 validation: 2.4 GB).
   return pipeline.batched(
       ds, config.batch_size, shuffle=training_mode, seed=config.seed,
-      repeat=repeat, cache=config.dataset == "digits")
+      repeat=repeat, cache=source.cache_in_memory)
 
 
 def run_train(config):
