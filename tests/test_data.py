@@ -72,7 +72,7 @@ def _prepared(name, tmp_path, monkeypatch):
   manual.mkdir(parents=True)
   files = PAPER[name][0](str(manual))
   source = data.get_source(name, data_dir=str(data_dir))
-  _register_checksums(monkeypatch, source._builder(), files)
+  _register_checksums(monkeypatch, source.builder, files)
   source.prepare()  # what the job does when the manual folder holds them
   return source, data_dir
 
@@ -81,7 +81,7 @@ def _prepared(name, tmp_path, monkeypatch):
 def test_paper_data_set_through_its_tfds_builder_then_train_py(
     name, tmp_path, monkeypatch):
   source, data_dir = _prepared(name, tmp_path, monkeypatch)
-  assert source._builder().is_prepared()
+  assert source.builder.is_prepared()
   test = list(source.examples("test").as_numpy_iterator())
   assert len(test) == PAPER[name][1]
   train = list(source.examples("train", training=True, seed=0).take(4)

@@ -14,6 +14,7 @@ Both: `--image_size S` centre-crops to a square and resizes (antialiased)
 to S x S; without it every image must have the same size.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -131,10 +132,15 @@ class NpzSource(Source):
     self.name = f"npz:{path}"
     self.path = os.path.expanduser(path)
     self.image_size = image_size
-    self._arrays = None
 
   def prepare(self, download=False):
     del download
+    labels = self._arrays.get("labels", self._arrays.get("train_labels"))
+    self.num_classes = None if labels is None else int(labels.max()) + 1
+
+  @functools.cached_property
+  def _arrays(self):
+    """The file's arrays, checked; `DataUnavailable` names what is wrong."""
     if not os.path.exists(self.path):
       raise DataUnavailable(f"{self.path} does not exist: --dataset=npz:PATH "
                             "wants an .npz file of uint8 image arrays.")
@@ -153,13 +159,9 @@ class NpzSource(Source):
       raise DataUnavailable(
           f"{self.path}: images must be uint8 of shape (N, H, W) or "
           f"(N, H, W, C); got {images.dtype} {images.shape}.")
-    self._arrays = arrays
-    labels = arrays.get("labels", arrays.get("train_labels"))
-    self.num_classes = None if labels is None else int(labels.max()) + 1
+    return arrays
 
   def _split(self, split):
-    if self._arrays is None:
-      self.prepare()
     a = self._arrays
     if "images" in a:
       index = split_indices(len(a["images"]), split)
@@ -170,12 +172,12 @@ class NpzSource(Source):
 
   @property
   def num_levels(self):
-    self._split("train")
     return int(self._arrays.get("num_levels", 256))
 
   @property
   def event_shape(self):
-    shape = self._split("train").shape[1:]
+    images = self._arrays.get("images", self._arrays.get("train"))
+    shape = images.shape[1:] + ((1,) if images.ndim == 3 else ())
     if self.image_size:
       return (self.image_size, self.image_size, shape[-1])
     return tuple(shape)
@@ -184,9 +186,7 @@ class NpzSource(Source):
     import tensorflow as tf
     images = self._split(split)
     ds = tf.data.Dataset.from_tensor_slices(images)
-    if training:
+    if training:  # the whole array: cheap here, and a better shuffle
       ds = ds.shuffle(len(images), seed=seed)
-    if self.image_size:
-      size = self.image_size
-      return ds.map(lambda x: preprocess.centre_crop_resize(x, size))
-    return ds.map(lambda x: tf.cast(x, tf.int32))
+    return preprocess.apply(ds, preprocess.at_size(self.image_size), False,
+                            seed)

@@ -13,6 +13,7 @@ Splits: the first 99% of the training database's entries (in key order) are
 `preprocess.lsun`. Needs the `lmdb` package (`pip install tfp_realnvp[lsun]`).
 """
 
+import functools
 import os
 
 from tfp_realnvp.data import preprocess
@@ -34,27 +35,30 @@ def _lmdb():
   return lmdb
 
 
+@functools.lru_cache(maxsize=None)
+def _environment(path):
+  """The read-only LMDB environment at `path`, opened once per process:
+  LMDB refuses a second open of the same database, and the training and
+  validation splits read the same one at the same time."""
+  return _lmdb().open(path, readonly=True, lock=False, readahead=False,
+                      max_readers=64)
+
+
 def read_lmdb(path, start=0, stop=None):
-  """Yields the values (JPEG bytes) of entries [start, stop) in key order."""
-  env = _lmdb().open(path, readonly=True, lock=False, readahead=False,
-                     max_readers=64)
-  try:
-    with env.begin() as txn:
-      for i, (_, value) in enumerate(txn.cursor()):
-        if stop is not None and i >= stop:
-          break
-        if i >= start:
-          yield value
-  finally:
-    env.close()
+  """Yields the values (JPEG bytes) of entries [start, stop) in key order;
+  the entries before `start` are skipped by key, without reading their
+  images (the validation part starts 99% into a 40 GB database)."""
+  with _environment(path).begin() as txn:
+    cursor = txn.cursor()
+    for i, _ in enumerate(cursor.iternext(keys=True, values=False)):
+      if stop is not None and i >= stop:
+        break
+      if i >= start:
+        yield cursor.value()
 
 
 def num_entries(path):
-  env = _lmdb().open(path, readonly=True, lock=False)
-  try:
-    return env.stat()["entries"]
-  finally:
-    env.close()
+  return _environment(path).stat()["entries"]
 
 
 class LSUNSource(Source):
@@ -105,9 +109,4 @@ class LSUNSource(Source):
         output_signature=tf.TensorSpec([], tf.string))
     images = jpegs.map(lambda b: tf.io.decode_jpeg(b, channels=3),
                        num_parallel_calls=tf.data.AUTOTUNE)
-    if training:
-      return preprocess.with_seeds(images.shuffle(1000, seed=seed), seed).map(
-          lambda image, s: preprocess.lsun(image, True, s),
-          num_parallel_calls=tf.data.AUTOTUNE)
-    return images.map(lambda image: preprocess.lsun(image, False),
-                      num_parallel_calls=tf.data.AUTOTUNE)
+    return preprocess.apply(images, preprocess.lsun, training, seed)

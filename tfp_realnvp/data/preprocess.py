@@ -31,6 +31,16 @@ def with_seeds(ds, seed):
   return tf.data.Dataset.zip((ds, seeds))
 
 
+def apply(images, fn, training, seed):
+  """`fn(image, training, seed)` over a dataset of images: with a fresh seed
+  per example and epoch (`with_seeds`) in training, none otherwise."""
+  if training:
+    return with_seeds(images, seed).map(lambda image, s: fn(image, True, s),
+                                        num_parallel_calls=tf.data.AUTOTUNE)
+  return images.map(lambda image: fn(image, False),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+
+
 def _round(image):
   return tf.cast(tf.clip_by_value(tf.round(image), 0., 255.), tf.int32)
 
@@ -73,6 +83,15 @@ def centre_crop_resize(image, size):
   square = tf.cast(central_crop(image, side, side), tf.float32)
   return _round(tf.image.resize(square, [size, size], method="bilinear",
                                 antialias=True))
+
+
+def at_size(image_size):
+  """The preprocessing of user data: `centre_crop_resize` to `image_size`,
+  or the pixels as they are if it is None."""
+  if not image_size:
+    return as_pixels
+  return lambda image, training, seed=None: centre_crop_resize(image,
+                                                               image_size)
 
 
 def as_pixels(image, training, seed=None):

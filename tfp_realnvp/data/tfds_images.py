@@ -18,6 +18,7 @@ from the training data where TFDS has none.
 """
 
 import dataclasses
+import functools
 import os
 
 from tfp_realnvp.data import preprocess
@@ -84,7 +85,8 @@ class TFDSSource(Source):
     self.image_size = image_size
     self.preset = paper.preset if paper else None
 
-  def _builder(self):
+  @functools.cached_property
+  def builder(self):
     import tensorflow_datasets as tfds  # heavy: only where used
     return tfds.builder(self.tfds_name, data_dir=self.data_dir)
 
@@ -94,7 +96,7 @@ class TFDSSource(Source):
 
   def prepare(self, download=False):
     import tensorflow_datasets as tfds
-    builder = self._builder()
+    builder = self.builder
     if builder.is_prepared():
       return
     files = self.paper.publisher_files if self.paper else ()
@@ -124,7 +126,7 @@ class TFDSSource(Source):
     return "\n".join(lines)
 
   def _info_splits(self):
-    return self._builder().info.splits
+    return self.builder.info.splits
 
   def _splits(self):
     if self.paper:
@@ -142,7 +144,7 @@ class TFDSSource(Source):
     if self.paper:
       from tfp_realnvp.models import presets
       return presets.PRESETS[self.paper.preset]["image_shape"]
-    shape = self._builder().info.features["image"].shape
+    shape = self.builder.info.features["image"].shape
     if self.image_size:
       return (self.image_size, self.image_size, shape[-1])
     if None in shape:
@@ -151,11 +153,10 @@ class TFDSSource(Source):
     return tuple(shape)
 
   def examples(self, split, training=False, seed=0):
-    import tensorflow as tf
     tfds_split = dict(zip(("train", "validation", "test"),
                           self._splits()))[split]
     try:
-      ds = self._builder().as_dataset(split=tfds_split,
+      ds = self.builder.as_dataset(split=tfds_split,
                                       shuffle_files=training)
     except ValueError as e:
       if "no data" not in str(e):
@@ -163,17 +164,6 @@ class TFDSSource(Source):
       raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
                             f"of {self.tfds_name}) holds no examples.") from None
     images = ds.map(lambda ex: ex["image"])
-    if self.paper:
-      fn = self.paper.preprocess
-    elif self.image_size:
-      size = self.image_size
-      fn = lambda image, training, seed=None: preprocess.centre_crop_resize(
-          image, size)
-    else:
-      fn = preprocess.as_pixels
-    if training:
-      return preprocess.with_seeds(images, seed).map(
-          lambda image, s: fn(image, True, s),
-          num_parallel_calls=tf.data.AUTOTUNE)
-    return images.map(lambda image: fn(image, False),
-                      num_parallel_calls=tf.data.AUTOTUNE)
+    fn = (self.paper.preprocess if self.paper else
+          preprocess.at_size(self.image_size))
+    return preprocess.apply(images, fn, training, seed)

@@ -41,9 +41,11 @@ class TimeLimit(keras.callbacks.Callback):
 
 
 def all_finite(weights):
-  """Whether every entry of every weight is finite."""
-  return all(bool(tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(w))))
-             for w in weights if tf.as_dtype(w.dtype).is_floating)
+  """Whether every entry of every floating weight is finite (one device ->
+  host transfer, not one per weight)."""
+  finite = [tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(w)))
+            for w in weights if tf.as_dtype(w.dtype).is_floating]
+  return bool(tf.reduce_all(tf.stack(finite))) if finite else True
 
 
 class StopOnNonFinite(keras.callbacks.Callback):

@@ -26,7 +26,7 @@ import os
 import socket
 import time
 
-import numpy as np
+from tfp_realnvp.job.callbacks import all_finite
 
 
 class ModelDir:
@@ -205,6 +205,6 @@ def load_checkpoint(model, path, folder=None):
         f"Checkpoint {path} cannot be read: it is truncated or corrupt "
         f"({type(e).__name__}: {str(e).splitlines()[0][:200]})." +
         advice) from None
-  if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
+  if not all_finite(model.weights):
     raise CheckpointError(f"Checkpoint {path} holds non-finite weights "
                           "(NaN or Inf)." + advice)

@@ -229,8 +229,7 @@ class FlowModel(keras.Model):
     `seed` (int64) makes `sample` reproducible: the same seed, the same
     samples. `labels` (int32, one per example) only for conditional models.
     """
-    conditional = self.num_classes is not None
-    labels = [tf.TensorSpec([None], tf.int32, name="labels")] * conditional
+    labels = self._label_specs()
     data = tf.TensorSpec((None,) + self._event_shape, tf.float32,
                          name=self.data_name)
 
@@ -248,6 +247,11 @@ class FlowModel(keras.Model):
             tf.TensorSpec([], tf.int32, name="num_samples"),
             tf.TensorSpec([], tf.float32, name="temperature"),
             tf.TensorSpec([], tf.int64, name="seed")] + labels)}
+
+  def _label_specs(self):
+    """[the `labels` input of a signature] for a conditional model, else []."""
+    return [tf.TensorSpec([None], tf.int32, name="labels")] * (
+        self.num_classes is not None)
 
   def get_config(self):
     return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,

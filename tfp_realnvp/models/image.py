@@ -192,8 +192,6 @@ class RealNVP(base.FlowModel):
     """`log_prob(images)`, `sample(...)` -> {"images"} (`FlowModel`), and
     `bits_per_dim(pixels[, labels])` of int32 pixels with fresh noise."""
     signatures = super().export_signatures()
-    labels = [tf.TensorSpec([None], tf.int32, name="labels")] * (
-        self.num_classes is not None)
 
     def bits_per_dim(pixels, labels=None):
       pixels = checks.asserted_event_shape(pixels, self.image_shape, "pixels")
@@ -201,7 +199,7 @@ class RealNVP(base.FlowModel):
 
     signatures["bits_per_dim"] = tf.function(bits_per_dim, input_signature=[
         tf.TensorSpec((None,) + self.image_shape, tf.int32, name="pixels")
-    ] + labels)
+    ] + self._label_specs())
     return signatures
 
   def get_config(self):
