@@ -3,10 +3,16 @@ and execution mode; TFP's own `tfb.Glow` as the in-framework baseline.
 
     python benchmarks/speed.py                      # the whole table
     python benchmarks/speed.py --rows=cifar10_small:function,glow_small:function
+    python benchmarks/speed.py --baseline=b9131f9   # old and new, side by side
 
-Each row runs in a fresh process (so its peak resident memory is its own),
-with the same thread settings (`--threads`, default: every core, for both
-TensorFlow thread pools). Per row:
+Each row runs in a fresh process (so its peak resident memory is its own).
+Thread pools: `--threads=auto` (default) lets the package choose them for
+the row's model as its jobs do (`tfp_realnvp/threads.py`; a revision
+without that module keeps TensorFlow's defaults), `default` keeps
+TensorFlow's, `I,J` sets them. `--baseline=REV` checks out the git revision
+REV in a worktree (`/tmp/tfp_realnvp_baseline_REV`) and runs every row with
+that revision's package too, right before the current one's, and prints
+both with their ratios (current / baseline). Per row:
 
   train     examples/s of the full training step (dequantization, forward,
             loss, gradients, clipping, Adam) under Keras `fit` for Real NVP,
@@ -36,6 +42,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -43,6 +50,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 MODELS = {
     # name: (description, RealNVP preset, overrides) or Glow settings
     "digits": ("digits preset, 8x8x1", "digits", {}),
+    "digits_small": ("8x8x1, 2 scales, 16 filters, 4 blocks", "digits",
+                     dict(num_filters=16, num_res_blocks=4)),
     "cifar10": ("cifar10 preset, 32x32x3, 64 filters, 8 blocks", "cifar10", {}),
     "cifar10_small": ("32x32x3, 2 scales, 32 filters, 4 blocks", "cifar10",
                       dict(num_filters=32, num_res_blocks=4)),
@@ -56,7 +65,8 @@ MODELS = {
                    dict(blocks=2, steps=4, hidden=400), "cifar10_small"),
 }
 MODES = ("eager", "function", "xla")
-DEFAULT_ROWS = [f"{m}:{mode}" for m in ("digits", "cifar10_small", "cifar10",
+DEFAULT_ROWS = [f"{m}:{mode}" for m in ("digits_small", "digits",
+                                        "cifar10_small", "cifar10",
                                         "imagenet32")
                 for mode in MODES] + [
     "glow_small:function", "glow_small:xla", "glow_cifar10:function",
@@ -242,10 +252,31 @@ def run_glow(name, mode, batch, steps):
                   lambda: dist.sample(batch), x)
 
 
-def child(row, batch, steps, threads):
+def set_threads(setting, row, batch):
+  """Thread pools for `row` by `setting` (see the module docstring)."""
   import tensorflow as tf
-  tf.config.threading.set_intra_op_parallelism_threads(threads)
-  tf.config.threading.set_inter_op_parallelism_threads(threads)
+  if setting == "default":
+    return "default"
+  if setting != "auto":
+    intra, inter = (int(p) for p in setting.split(","))
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    return setting
+  import tfp_realnvp
+  if not os.path.exists(os.path.join(os.path.dirname(tfp_realnvp.__file__),
+                                     "threads.py")):
+    return "default"  # a revision before the package chose its threads
+  from tfp_realnvp import threads
+  name = row.split(":")[0]
+  if name not in MODELS or name.startswith("glow"):
+    return "default"
+  from tfp_realnvp.models import presets
+  _, preset, overrides = MODELS[name]
+  return threads.configure("auto", batch, presets.preset(preset, **overrides))
+
+
+def child(row, batch, steps, threads):
+  threads = set_threads(threads, row, batch)
   if row == "ceiling":
     print("RESULT " + json.dumps({
         "matmul": run_ceiling(),
@@ -255,22 +286,64 @@ def child(row, batch, steps, threads):
   name, mode = row.split(":")
   run = run_glow if name.startswith("glow") else run_realnvp
   result = run(name, mode, batch, steps)
-  result.update(row=row, peak_gb=_peak_gb())
+  import tfp_realnvp
+  result.update(row=row, peak_gb=_peak_gb(), threads=threads,
+                package=os.path.dirname(tfp_realnvp.__file__))
   print("RESULT " + json.dumps(result), flush=True)
 
 
-def _child(row, args, steps=None):
-  """Runs one row in a fresh process; its result dict, or None (printed)."""
+def _child(row, args, steps=None, package_root=None):
+  """Runs one row in a fresh process; its result dict, or None (printed).
+  `package_root`: a checkout whose `tfp_realnvp` the row imports."""
+  env = dict(os.environ)
+  if package_root:
+    env["PYTHONPATH"] = os.pathsep.join(
+        [package_root] + [p for p in [env.get("PYTHONPATH")] if p])
   out = subprocess.run(
-      [sys.executable, __file__, f"--child={row}", f"--batch={args.batch}",
-       f"--steps={args.steps if steps is None else steps}", f"--threads={args.threads}"],
-      capture_output=True, text=True)
+      [sys.executable, os.path.abspath(__file__), f"--child={row}",
+       f"--batch={args.batch}",
+       f"--steps={args.steps if steps is None else steps}",
+       f"--threads={args.threads}"],
+      capture_output=True, text=True, env=env, cwd=package_root)
   lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
   if out.returncode or not lines:
     error = (out.stderr.strip().splitlines() or ["no output"])[-1][:120]
     print(f"| {row} | failed: {error} |", flush=True)
     return None
   return json.loads(lines[-1][len("RESULT "):])
+
+
+def baseline_checkout(revision):
+  """A worktree of `revision` (made once, reused): (its path, short hash)."""
+  here = os.path.dirname(os.path.abspath(__file__))
+  git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True,
+                                  check=True, cwd=here).stdout.strip()
+  commit = git("rev-parse", "--short", revision)
+  path = os.path.join(tempfile.gettempdir(), f"tfp_realnvp_baseline_{commit}")
+  if not os.path.isdir(path):
+    git("worktree", "add", "--detach", path, commit)
+  return path, commit
+
+
+COLUMNS = ("| model | mode | code | params | train ex/s | log_prob ex/s | "
+           "sample ex/s | traces | first step s | peak GB | threads | "
+           "GFLOP/ex | GFLOP/s |")
+
+
+def _row(name, mode, code, r):
+  return (f"| {MODELS[name][0]} | {mode} | {code} | {r['params'] / 1e6:.2f}M "
+          f"| {r['train']:.1f} | {r['log_prob']:.1f} | {r['sample']:.1f} | "
+          f"{r['traces']} | {r['first']:.1f} | {r['peak_gb']:.2f} | "
+          f"{r.get('threads', '-')} | {r['train_gflop']:.2f} | "
+          f"{r['train_gflop'] * r['train']:.0f} |")
+
+
+def _ratio_row(name, mode, new, old):
+  ratio = lambda k: f"{new[k] / old[k]:.2f}x" if old[k] else "-"
+  return (f"| {MODELS[name][0]} | {mode} | **new / old** | "
+          f"{new['params'] / old['params']:.2f}x | **{ratio('train')}** | "
+          f"{ratio('log_prob')} | {ratio('sample')} | | "
+          f"**{ratio('first')}** | **{ratio('peak_gb')}** | | | |")
 
 
 def main():
@@ -282,35 +355,43 @@ def main():
   parser.add_argument("--steps", type=int, default=6,
                       help="timed training steps after the first")
   parser.add_argument("--eager_steps", type=int, default=2)
-  parser.add_argument("--threads", type=int, default=os.cpu_count())
+  parser.add_argument("--threads", default="auto",
+                      help="auto, default or INTRA,INTER")
+  parser.add_argument("--baseline", help="a git revision to compare with")
   parser.add_argument("--child", help=argparse.SUPPRESS)
   args = parser.parse_args()
   if args.child:
     child(args.child, args.batch, args.steps, args.threads)
     return
-  print(f"batch {args.batch}, {args.threads} threads (intra and inter op), "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
+  baseline = baseline_checkout(args.baseline) if args.baseline else None
+  print(f"batch {args.batch}, threads {args.threads}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}" + (
+            f"; old = {baseline[1]}, new = the working tree" if baseline
+            else ""))
   ceiling = _child("ceiling", args)
   if ceiling:
     print(f"float32 ceiling (4096^3 matmul): {ceiling['matmul']:.0f} GFLOP/s; "
           f"3x3 conv 32->32 at 32x32, forward + both gradients: "
           f"{ceiling['conv_float32']:.0f} GFLOP/s in float32, "
           f"{ceiling['conv_bfloat16']:.0f} in bfloat16")
-  print("\n| model | mode | params | train ex/s | log_prob ex/s | sample ex/s "
-        "| traces | first step s | peak GB | GFLOP/ex | GFLOP/s |")
-  print("|---|---|---|---|---|---|---|---|---|---|---|")
+  print("\n" + COLUMNS)
+  print("|" + "---|" * (COLUMNS.count("|") - 1))
   results = {}
   for row in args.rows.split(","):
     name, mode = row.split(":")
-    r = _child(row, args, args.eager_steps if mode == "eager" else None)
+    steps = args.eager_steps if mode == "eager" else None
+    old = None
+    if baseline and not name.startswith("glow"):
+      old = _child(row, args, steps, package_root=baseline[0])
+      if old:
+        print(_row(name, mode, f"old {baseline[1]}", old), flush=True)
+    r = _child(row, args, steps)
     if r is None:
       continue
     results[row] = r
-    print(f"| {MODELS[name][0]} | {mode} | {r['params'] / 1e6:.2f}M | "
-          f"{r['train']:.1f} | {r['log_prob']:.1f} | {r['sample']:.1f} | "
-          f"{r['traces']} | {r['first']:.1f} | {r['peak_gb']:.2f} | "
-          f"{r['train_gflop']:.2f} | {r['train_gflop'] * r['train']:.0f} |",
-          flush=True)
+    print(_row(name, mode, "new" if baseline else "", r), flush=True)
+    if old:
+      print(_ratio_row(name, mode, r, old), flush=True)
   ratios = []
   for name, (_, _, reference) in MODELS.items():
     if not name.startswith("glow"):

@@ -22,6 +22,10 @@ breaks without it.
 * A Keras 3 variable's `_value`: the `tf.Variable` behind it, which
   `tf.Module` tracking (and so `bijector.trainable_variables` and SavedModel)
   can see; the public `.value` returns a cast copy under mixed precision.
+* Keras Adam's slot lists (`_momentums`, `_velocities`) and
+  `_get_variable_index`: the optimizer's `m` and `v` of one variable, for
+  `models/optimizer.py`'s fused update. Keras' `update_step` reads them the
+  same way; no public accessor exists.
 * `strategy.extended._in_multi_worker_mode()` (TF internal): whether a
   `MultiWorkerMirroredStrategy` spans several workers (with one worker it
   behaves like a local strategy). Keras 3.15 needs a workaround only then.
@@ -34,7 +38,7 @@ from tensorflow_probability.python.internal import prefer_static
 
 __all__ = ["ps", "greedy_cache", "TrainingModeGreedyCache",
            "keras_training_mode", "underlying_variable",
-           "in_multi_worker_mode"]
+           "in_multi_worker_mode", "adam_slots"]
 
 ps = prefer_static
 
@@ -99,3 +103,9 @@ def in_multi_worker_mode(strategy):
   """Whether `strategy` is a MultiWorkerMirroredStrategy over several workers."""
   return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and
           strategy.extended._in_multi_worker_mode())  # pylint: disable=protected-access
+
+
+def adam_slots(optimizer, variable):
+  """(m, v): a built `keras.optimizers.Adam`'s slot variables of `variable`."""
+  index = optimizer._get_variable_index(variable)  # pylint: disable=protected-access
+  return optimizer._momentums[index], optimizer._velocities[index]  # pylint: disable=protected-access

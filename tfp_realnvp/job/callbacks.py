@@ -3,6 +3,7 @@
 import glob
 import math
 import os
+import shutil
 import time
 
 import keras
@@ -106,17 +107,57 @@ class RefuseNonFiniteRestore(keras.callbacks.Callback):
       raise FloatingPointError(self.message)
 
 
-class KeepNewestCheckpoints(keras.callbacks.Callback):
-  """Deletes all but the newest `keep` files matching `pattern` (a glob),
-  after the callbacks before it have saved this epoch's."""
+class Checkpoints(keras.callbacks.Callback):
+  """Each epoch's weights file and the best one, with one save per epoch.
 
-  def __init__(self, pattern, keep):
+  Writing a Keras weights file walks every layer: about a second for a
+  model of ten coupling networks, whatever their size, which at the digits
+  size is longer than the epoch's training. `BackupAndRestore` (put it
+  before this callback) has just written the epoch's state to
+  `folder.backup_weights`; this callback copies that file to the epoch's
+  checkpoint (keeping the newest `keep`, none if 0) and, when `monitor` is
+  below the best so far (`threshold` at the start: a resumed run's best),
+  to `folder.best`. Copies go through a temporary file and a rename, so a
+  kill never leaves a half-written checkpoint. If no fresh backup file is
+  there (another Keras), it saves the weights itself.
+  """
+
+  def __init__(self, folder, keep, monitor, threshold=None):
     super().__init__()
-    self.pattern, self.keep = pattern, int(keep)
+    self.folder, self.keep, self.monitor = folder, int(keep), monitor
+    self.threshold = math.inf if threshold is None else float(threshold)
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self._start = time.time()
+
+  def _saved_weights(self):
+    path = self.folder.backup_weights
+    if not (os.path.exists(path) and
+            os.path.getmtime(path) >= self._start - 1):
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      self.model.save_weights(path, overwrite=True)
+    return path
 
   def on_epoch_end(self, epoch, logs=None):
-    for path in sorted(glob.glob(self.pattern))[:-self.keep or None]:
-      os.remove(path)
+    value = (logs or {}).get(self.monitor)
+    better = value is not None and value < self.threshold
+    if not (self.keep or better):
+      return
+    saved = self._saved_weights()
+    if self.keep:
+      _copy(saved, self.folder.epoch_checkpoint(epoch + 1))
+      for path in self.folder.epoch_checkpoints()[:-self.keep]:
+        os.remove(path)
+    if better:
+      self.threshold = value
+      _copy(saved, self.folder.best)
+
+
+def _copy(source, target):
+  """Copies `source` to `target` through a temporary file and a rename."""
+  temporary = target + ".partial"
+  shutil.copyfile(source, temporary)
+  os.replace(temporary, target)
 
 
 class EpochLine(keras.callbacks.Callback):

@@ -54,10 +54,15 @@ class ModelDir:
   def tensorboard(self):
     return self.join("tensorboard")
 
+  def epoch_checkpoint(self, epoch):
+    """The weights file of 1-based `epoch`."""
+    return self.join("checkpoints", f"epoch_{epoch:04d}.weights.h5")
+
   @property
-  def epoch_checkpoint_pattern(self):
-    """The per-epoch file name, as Keras' `ModelCheckpoint` formats it."""
-    return self.join("checkpoints", "epoch_{epoch:04d}.weights.h5")
+  def backup_weights(self):
+    """The weights file Keras' `BackupAndRestore` writes in `backup`
+    (Keras 3's name for it; `callbacks.Checkpoints` copies it)."""
+    return os.path.join(self.backup, "latest.weights.h5")
 
   def check_architecture(self, model):
     """Writes config.json, or refuses a folder of another architecture."""

@@ -51,6 +51,8 @@ def ready_source(config):
 
 def load_model(config, source=None):
   """(model with the checkpoint's weights, checkpoint path)."""
+  source = source or config.source()
+  config.configure_threads(source)
   model = build_model(config, source)
   folder = ModelDir(config.model_dir)
   path = config.checkpoint or folder.latest_checkpoint()
@@ -78,19 +80,20 @@ def run_train(config):
   """
   config.validate()
   source = ready_source(config)
+  thread_pools = config.configure_threads(source)
   strategy = distribute.make_strategy(config.strategy, config.tpu)
   folder = ModelDir(distribute.worker_dir(config.model_dir, strategy))
   with folder.lock():
-    results = _train(config, source, strategy, folder)
+    results = _train(config, source, strategy, folder, thread_pools)
   if folder.path != config.model_dir:
     shutil.rmtree(folder.path, ignore_errors=True)
   return results
 
 
 def _callbacks(config, model, folder):
-  """The best validation weights have one keeper, `best.weights.h5`: a
-  `ModelCheckpoint` whose threshold, after a resume, is the best value in
-  `log.csv`, so a restarted run never replaces a better earlier best."""
+  """The best validation weights have one keeper, `best.weights.h5`,
+  written by `Checkpoints` whose threshold, after a resume, is the best value
+  in `log.csv`, so a restarted run never replaces a better earlier best."""
   monitor = _monitor(model)
   callbacks = [
       # First: it raises before any callback below saves a broken state.
@@ -110,18 +113,9 @@ def _callbacks(config, model, folder):
   if config.lr_plateau:
     callbacks.append(keras.callbacks.ReduceLROnPlateau(
         monitor, factor=0.5, patience=config.lr_plateau, mode="min"))
-  if config.keep_checkpoints:
-    callbacks += [
-        keras.callbacks.ModelCheckpoint(folder.epoch_checkpoint_pattern,
-                                        save_weights_only=True),
-        job_callbacks.KeepNewestCheckpoints(
-            folder.join("checkpoints", "epoch_*.weights.h5"),
-            config.keep_checkpoints)]
   callbacks += [
-      keras.callbacks.ModelCheckpoint(
-          folder.best, monitor=monitor, mode="min", save_best_only=True,
-          save_weights_only=True,
-          initial_value_threshold=folder.best_logged(monitor)[0]),
+      job_callbacks.Checkpoints(folder, config.keep_checkpoints, monitor,
+                                threshold=folder.best_logged(monitor)[0]),
       keras.callbacks.TensorBoard(folder.tensorboard),
       keras.callbacks.CSVLogger(folder.log_csv, append=True),
       job_callbacks.SampleGrid(folder.tensorboard, folder.join("samples.png"),
@@ -135,7 +129,7 @@ def _callbacks(config, model, folder):
   return callbacks
 
 
-def _train(config, source, strategy, folder):
+def _train(config, source, strategy, folder, thread_pools):
   _say_what_changed(config, folder)
   folder.write_flags(config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
@@ -166,7 +160,8 @@ def _train(config, source, strategy, folder):
   results.update({"fit_seconds": fit_seconds, f"best_{monitor}": best},
                  best_epoch=best_epoch, checkpoint=folder.best,
                  steps=int(model.optimizer.iterations.numpy()),
-                 replicas=strategy.num_replicas_in_sync)
+                 replicas=strategy.num_replicas_in_sync,
+                 threads=thread_pools)
   export_dir = folder.join("export")
   if config.export_dir and folder.path == config.model_dir:
     export_dir = config.export_dir
