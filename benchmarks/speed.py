@@ -6,10 +6,10 @@ and execution mode; TFP's own `tfb.Glow` as the in-framework baseline.
     python benchmarks/speed.py --baseline=b9131f9   # old and new, side by side
 
 Each row runs in a fresh process (so its peak resident memory is its own).
-Thread pools: `--threads=auto` (default) lets the package choose them for
-the row's model as its jobs do (`tfp_realnvp/threads.py`; a revision
-without that module keeps TensorFlow's defaults), `default` keeps
-TensorFlow's, `I,J` sets them. `--baseline=REV` checks out the git revision
+Thread pools and graph optimiser: `--threads=auto` (default) lets the
+package choose them for the row's model as its jobs do
+(`tfp_realnvp/runtime.py`; a revision without that module keeps
+TensorFlow's defaults), `default` keeps TensorFlow's, `I,J` sets the pools. `--baseline=REV` checks out the git revision
 REV in a worktree (`/tmp/tfp_realnvp_baseline_REV`) and runs every row with
 that revision's package too, right before the current one's, and prints
 both with their ratios (current / baseline). Per row:
@@ -264,15 +264,15 @@ def set_threads(setting, row, batch):
     return setting
   import tfp_realnvp
   if not os.path.exists(os.path.join(os.path.dirname(tfp_realnvp.__file__),
-                                     "threads.py")):
-    return "default"  # a revision before the package chose its threads
-  from tfp_realnvp import threads
+                                     "runtime.py")):
+    return "default"  # a revision before the package chose its runtime
+  from tfp_realnvp import runtime
   name = row.split(":")[0]
   if name not in MODELS or name.startswith("glow"):
     return "default"
   from tfp_realnvp.models import presets
   _, preset, overrides = MODELS[name]
-  return threads.configure("auto", batch, presets.preset(preset, **overrides))
+  return runtime.configure("auto", batch, presets.preset(preset, **overrides))
 
 
 def child(row, batch, steps, threads):

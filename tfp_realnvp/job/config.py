@@ -15,7 +15,7 @@ import typing
 from absl import flags
 
 from tfp_realnvp import data
-from tfp_realnvp import threads
+from tfp_realnvp import runtime
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import run
 from tfp_realnvp.models import presets
@@ -117,11 +117,12 @@ class JobConfig:
       "several workers (TF_CONFIG), or a TPU.", choices=distribute.STRATEGIES)
   tpu: str = _setting("", "--strategy=tpu: the TPU's name or grpc:// address "
                       "('' = local).")
-  threads: str = _setting(
-      "auto", "TensorFlow's CPU thread pools: auto (on a CPU-only machine, "
-      "one thread per operation and one operation per core at a time for "
-      "small models, TensorFlow's defaults otherwise; tfp_realnvp/threads.py), "
-      "default, or INTRA,INTER.", check=threads.check)
+  runtime: str = _setting(
+      "auto", "TensorFlow's runtime settings: auto (for small models on a "
+      "CPU-only machine, one thread per operation, one operation per core "
+      "at a time and no graph optimiser; TensorFlow's defaults otherwise: "
+      "tfp_realnvp/runtime.py), default, or INTRA,INTER (thread counts).",
+      check=runtime.check)
   mixed_precision: typing.Optional[str] = _setting(
       None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
       "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
@@ -170,11 +171,11 @@ class JobConfig:
                        dropout=self.dropout, seed=self.seed),
         dtype=dtype)
 
-  def configure_threads(self, source):
-    """Sets TensorFlow's thread pools by `--threads` for this config's model
-    (before TensorFlow starts); returns what was set (`threads.configure`)."""
+  def configure_runtime(self, source):
+    """Sets TensorFlow's runtime by `--runtime` for this config's model
+    (before TensorFlow starts); returns what was set (`runtime.configure`)."""
     _, kwargs = self.model_class_and_kwargs(source)
-    return threads.configure(self.threads, self.batch_size, kwargs)
+    return runtime.configure(self.runtime, self.batch_size, kwargs)
 
   def build_model(self, source=None):
     model_class, kwargs = self.model_class_and_kwargs(source or self.source())

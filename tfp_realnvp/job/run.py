@@ -52,7 +52,7 @@ def ready_source(config):
 def load_model(config, source=None):
   """(model with the checkpoint's weights, checkpoint path)."""
   source = source or config.source()
-  config.configure_threads(source)
+  config.configure_runtime(source)
   model = build_model(config, source)
   folder = ModelDir(config.model_dir)
   path = config.checkpoint or folder.latest_checkpoint()
@@ -80,11 +80,11 @@ def run_train(config):
   """
   config.validate()
   source = ready_source(config)
-  thread_pools = config.configure_threads(source)
+  tf_runtime = config.configure_runtime(source)
   strategy = distribute.make_strategy(config.strategy, config.tpu)
   folder = ModelDir(distribute.worker_dir(config.model_dir, strategy))
   with folder.lock():
-    results = _train(config, source, strategy, folder, thread_pools)
+    results = _train(config, source, strategy, folder, tf_runtime)
   if folder.path != config.model_dir:
     shutil.rmtree(folder.path, ignore_errors=True)
   return results
@@ -129,7 +129,7 @@ def _callbacks(config, model, folder):
   return callbacks
 
 
-def _train(config, source, strategy, folder, thread_pools):
+def _train(config, source, strategy, folder, tf_runtime):
   _say_what_changed(config, folder)
   folder.write_flags(config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
@@ -161,7 +161,7 @@ def _train(config, source, strategy, folder, thread_pools):
                  best_epoch=best_epoch, checkpoint=folder.best,
                  steps=int(model.optimizer.iterations.numpy()),
                  replicas=strategy.num_replicas_in_sync,
-                 threads=thread_pools)
+                 runtime=tf_runtime)
   export_dir = folder.join("export")
   if config.export_dir and folder.path == config.model_dir:
     export_dir = config.export_dir
