@@ -272,7 +272,8 @@ def set_threads(setting, row, batch):
     return "default"
   from tfp_realnvp.models import presets
   _, preset, overrides = MODELS[name]
-  return runtime.configure("auto", batch, presets.preset(preset, **overrides))
+  return runtime.configure("auto", batch, presets.preset(preset, **overrides),
+                           jit_compile=row.endswith(":xla"))
 
 
 def child(row, batch, steps, threads):

@@ -175,7 +175,8 @@ class JobConfig:
     """Sets TensorFlow's runtime by `--runtime` for this config's model
     (before TensorFlow starts); returns what was set (`runtime.configure`)."""
     _, kwargs = self.model_class_and_kwargs(source)
-    return runtime.configure(self.runtime, self.batch_size, kwargs)
+    return runtime.configure(self.runtime, self.batch_size, kwargs,
+                             jit_compile=bool(self.jit_compile))
 
   def build_model(self, source=None):
     model_class, kwargs = self.model_class_and_kwargs(source or self.source())
