@@ -114,11 +114,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
             inputs.shape.rank == 4 and inputs.dtype == tf.float32 and
             self.axis in (-1, 3) and self.moving_mean.dtype == tf.float32):
       return super().call(inputs, training=training, mask=mask)
-    channels = inputs.shape[-1]
-    gamma = (tf.convert_to_tensor(self.gamma) if self.scale
-             else tf.ones([channels], inputs.dtype))
-    beta = (tf.convert_to_tensor(self.beta) if self.center
-            else tf.zeros([channels], inputs.dtype))
+    ones = tf.ones_like(tf.convert_to_tensor(self.moving_mean))  # (C,)
+    gamma = tf.convert_to_tensor(self.gamma) if self.scale else ones
+    beta = tf.convert_to_tensor(self.beta) if self.center else 0. * ones
     y, mean, corrected, = tf.compat.v1.nn.fused_batch_norm(
         inputs, gamma, beta, epsilon=self.epsilon, is_training=True)
     count = inputs.shape[:-1].num_elements()      # None if not static
