@@ -10,7 +10,7 @@ the checkout's `flags/`); flags after it override it. Every other flag is a
 setting of `tfp_realnvp/job/config.py` (`--help` lists them).
 
 The output is the model_dir, one line per epoch (a progress bar on a
-terminal), a progress line per evaluation draw, and the results; TensorFlow's
+terminal), a progress line for the test score, and the results; TensorFlow's
 start-up lines and INFO logs are silenced (`--verbosity=0` shows the logs).
 """
 

@@ -224,7 +224,7 @@ class FlowModel(keras.Model):
     for _ in tf.range(num_draws):
       total += tf.reduce_sum(tf.cast(self(inputs, training=False),
                                      self.flow_dtype))
-    x = inputs["x"] if isinstance(inputs, dict) else inputs
+    x, _ = self._split_inputs(inputs)
     return total, tf.shape(x)[0]
 
   # -- what a run shows and serves --------------------------------------------

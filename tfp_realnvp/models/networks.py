@@ -116,7 +116,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
       return super().call(inputs, training=training, mask=mask)
     ones = tf.ones_like(tf.convert_to_tensor(self.moving_mean))  # (C,)
     gamma = tf.convert_to_tensor(self.gamma) if self.scale else ones
-    beta = tf.convert_to_tensor(self.beta) if self.center else 0. * ones
+    beta = tf.convert_to_tensor(self.beta) if self.center else tf.zeros_like(ones)
     y, mean, corrected, = tf.compat.v1.nn.fused_batch_norm(
         inputs, gamma, beta, epsilon=self.epsilon, is_training=True)
     count = inputs.shape[:-1].num_elements()      # None if not static
