@@ -5,6 +5,10 @@ Keras' own layer, the one-pass evaluation against Keras' `predict`, and the
 runtime rule; every comparison uses weights away from their initial values.
 """
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -85,6 +89,31 @@ def test_one_pass_evaluation_draws_the_noise_predict_draws():
   one_pass = model.mean_score(data, num_draws=3)
   np.testing.assert_allclose(one_pass, by_predict, rtol=1e-5)
   assert model.mean_score(data, num_draws=3) != one_pass  # fresh noise
+
+
+# Many draws of the traced evaluation loops, in a child process: when the
+# loops let TensorFlow overlap their iterations, two threads ran one oneDNN
+# kernel at once and corrupted the heap (the child died of SIGSEGV/SIGABRT
+# in 4 of 4 runs before the fix; CI's pytest died of it once).
+_MANY_DRAWS = """
+import numpy as np
+from tfp_realnvp import RealNVP
+model = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=8,
+                num_levels=4)
+pixels = np.random.RandomState(0).randint(0, 4, (8, 4, 4, 1))
+for seed in range(10):
+  model.mean_score(pixels, num_draws=300)
+  model.importance_weighted_bits_per_dim(pixels, 300, seed=seed)
+print("survived")
+"""
+
+
+def test_evaluation_loops_run_many_draws_without_corrupting_memory():
+  child = subprocess.run(
+      [sys.executable, "-c", _MANY_DRAWS], capture_output=True, text=True,
+      env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=600)
+  assert child.returncode == 0 and "survived" in child.stdout, (
+      child.returncode, child.stderr[-2000:])
 
 
 @pytest.mark.parametrize("setting, kwargs, expected", [

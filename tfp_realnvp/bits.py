@@ -1,12 +1,28 @@
-"""Dequantization and bits/dim: the one place this formula lives.
+"""Dequantization and bits/dim: the one place these formulas live.
 
-Integer pixels x in {0, ..., L-1}^D become y = (x + u) / L, u ~ U[0, 1)^D: a
-density p on [0, 1]^D then gives a discrete model P(x) >= p(y) / L^D, and
+Integer pixels x in {0, ..., L-1}^D become y = (x + u) / L with noise u in
+[0, 1)^D. A density p on [0, 1]^D defines the discrete model
 
-    bits/dim = (-log p(y) + D log L) / (D log 2) = -log p(y) / (D ln 2) + log2 L,
+    P(x) = integral over [0, 1)^D of p((x + u) / L) L^-D du,
 
-the reference's `bit_per_dim` (with L = 256). p(y) is the flow's density on
-[0, 1]^D, which includes the logit preprocessing's log-det.
+and for any density q(u | x) on [0, 1)^D (Jensen's inequality)
+
+    -log P(x) <= E_q[-log p(y) + D log L + log q(u | x)],
+
+so bits/dim, the bound per dimension in bits, is
+
+    bits/dim = (-log p(y) + log q(u | x) + D log L) / (D ln 2).
+
+Uniform noise has q = 1, log q = 0: bits/dim = -log p(y) / (D ln 2) +
+log2 L, the reference's `bit_per_dim` (with L = 256) and the paper's
+figures. A learned q (variational dequantization, Ho et al. 2019) tightens
+the bound. K draws u_k ~ q give the importance-weighted bound (Burda et al.
+2016), tighter as K grows and equal to -log P(x) in the limit:
+
+    -log P(x) <= -log (1/K sum_k p(y_k) / q(u_k | x)) + D log L.
+
+p(y) is the flow's density on [0, 1]^D, including the logit
+preprocessing's log-det.
 """
 
 import math
@@ -19,16 +35,41 @@ def dequantize(pixels, num_levels, noise):
   return (tf.cast(pixels, noise.dtype) + noise) / float(num_levels)
 
 
-def bits_per_dim(log_prob, num_dims, num_levels):
+def bits_per_dim(log_prob, num_dims, num_levels, log_q=None):
   """bits/dim of integer data from the log-density of its dequantized version.
 
   Args:
     log_prob: log p(y) per example, y = dequantized pixels in [0, 1]^D.
     num_dims: D, e.g. H * W * C.
     num_levels: L, the number of pixel values (256 for 8-bit images).
+    log_q: log q(u | x) of the noise per example; None for uniform noise
+      (log q = 0).
 
   Returns:
     Tensor like `log_prob`.
   """
+  if log_q is not None:
+    log_prob = log_prob - log_q
   return (-log_prob / (num_dims * math.log(2.)) +
           math.log2(float(num_levels)))
+
+
+def log_mean_exp(log_weights, axis=0):
+  """log (1/K sum_k exp(w_k)) over `axis` (K = its length), stably."""
+  k = tf.cast(tf.shape(log_weights)[axis], log_weights.dtype)
+  return tf.reduce_logsumexp(log_weights, axis=axis) - tf.math.log(k)
+
+
+def importance_weighted_bits_per_dim(log_weights, num_dims, num_levels,
+                                     axis=0):
+  """The K-sample importance-weighted bits/dim.
+
+  Args:
+    log_weights: log p(y_k) - log q(u_k | x), K draws along `axis`.
+    num_dims, num_levels: as in `bits_per_dim`.
+
+  Returns:
+    The bound per example (`log_weights` without `axis`); with K = 1 it is
+    `bits_per_dim`.
+  """
+  return bits_per_dim(log_mean_exp(log_weights, axis), num_dims, num_levels)

@@ -204,24 +204,45 @@ class FlowModel(keras.Model):
     if self.distribute_strategy.num_replicas_in_sync > 1:
       return float(np.mean([np.mean(self.predict(data, verbose=verbose))
                             for _ in range(num_draws)]))
+    draws = tf.constant(num_draws)
+
+    def batch_sums(inputs):
+      total, count = self._summed_draws(inputs, draws)
+      return total, count * num_draws
+
+    return self._reduce_batches(data, batch_sums, verbose=verbose)
+
+  def _reduce_batches(self, data, batch_sums, labels=None, batch_size=256,
+                      verbose=0):
+    """sum(totals) / sum(counts) of `batch_sums(batch) -> (total, count)`
+    over the batches of `data` (a batched `tf.data.Dataset`, or in-memory
+    examples and `labels`), with Keras' progress display (`verbose`)."""
+    if not isinstance(data, tf.data.Dataset):
+      data = pipeline.in_memory(data, labels, batch_size=batch_size)
     batches = int(data.cardinality())
     progress = keras.utils.Progbar(batches if batches > 0 else None,
                                    verbose=verbose, unit_name="batch",
                                    stateful_metrics=[self.metric_name])
     total, count = 0., 0
     for i, batch in enumerate(data):
-      batch_total, batch_count = self._summed_draws(batch,
-                                                    tf.constant(num_draws))
+      batch_total, batch_count = batch_sums(batch)
       total += float(batch_total)
-      count += int(batch_count) * num_draws
+      count += int(batch_count)
       progress.update(i + 1, [(self.metric_name, total / count)])
     return total / count if count else float("nan")
 
   @tf.function(reduce_retracing=True)
   def _summed_draws(self, inputs, num_draws):
-    """(sum over examples and `num_draws` draws of `call`, examples)."""
+    """(sum over examples and `num_draws` draws of `call`, examples).
+
+    The draws run one at a time (`parallel_iterations=1`): TensorFlow would
+    otherwise overlap loop iterations, running one oneDNN convolution
+    kernel from two threads at once, and oneDNN's kernels are not safe
+    for that (heap corruption, a segfault within a few hundred draws).
+    """
     total = tf.zeros([], self.flow_dtype)
     for _ in tf.range(num_draws):
+      tf.autograph.experimental.set_loop_options(parallel_iterations=1)
       total += tf.reduce_sum(tf.cast(self(inputs, training=False),
                                      self.flow_dtype))
     x, _ = self._split_inputs(inputs)

@@ -7,9 +7,11 @@
     model.distribution  TransformedDistribution(Normal(0, 1)^(H W C), bijector)
 
 `call(pixels)` (and so `fit`, `evaluate`, `predict`) takes integer pixels in
-{0, ..., num_levels - 1}, dequantizes them with fresh uniform noise and
-returns bits/dim per image (`bits.py`); a class-conditional model takes
-`{"x": pixels, "label": labels}`.
+{0, ..., num_levels - 1}, dequantizes them with fresh noise, uniform or
+from a learned q(u | x) (`dequantization.py`), and returns the bits/dim
+bound per image (`bits.py`); a class-conditional model takes
+`{"x": pixels, "label": labels}`. `importance_weighted_score` gives the
+tighter K-sample bound.
 """
 
 import math
@@ -23,6 +25,7 @@ from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import figures
 from tfp_realnvp.models import base
 from tfp_realnvp.models import checks
+from tfp_realnvp.models import dequantization as dequantization_lib
 from tfp_realnvp.models import multiscale
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
@@ -48,6 +51,8 @@ class RealNVP(base.FlowModel):
     seed: seed of the dequantization noise of `call` (`fit`, `evaluate`,
       `predict`); None draws one from Keras' global seed
       (`keras.utils.set_random_seed`).
+    dequantization: "uniform" (the paper's) or "variational" (a learned
+      q(u | x), trained with the model; `dequantization.py`).
     **kwargs: `keras.Model` arguments (`name`, `dtype`).
   """
 
@@ -57,7 +62,8 @@ class RealNVP(base.FlowModel):
 
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
-               l2_coeff=5e-5, dropout=0., seed=None, **kwargs):
+               l2_coeff=5e-5, dropout=0., seed=None, dequantization="uniform",
+               **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
     image_shape = tuple(int(d) for d in image_shape)
     multiscale.validate(image_shape, num_scales)
@@ -96,6 +102,9 @@ class RealNVP(base.FlowModel):
         rnvp_bijectors.LogitTransform(self.alpha),
     ], name="encoder")
     self._set_flow(encoder, image_shape, nets, batch_norms)
+    self.dequantizer = dequantization_lib.make(
+        dequantization, image_shape, self.num_levels, self.num_filters,
+        dtype=self.dtype_policy)
     self._noise_seed = keras.random.SeedGenerator(self.seed)
     self._build_flow()
 
@@ -121,43 +130,120 @@ class RealNVP(base.FlowModel):
 
   # -- bits/dim -------------------------------------------------------------
 
-  def call(self, inputs, training=None):
-    """bits/dim of integer pixels, with fresh dequantization noise."""
-    pixels, label = self._split_inputs(inputs)
-    return self._bits_per_dim(pixels, label, self._dequantization_noise(
-        tf.shape(pixels)))
+  @property
+  def dequantization(self):
+    """"uniform" or "variational"."""
+    return self.dequantizer.kind
 
-  def _dequantization_noise(self, shape):
-    """U[0, 1) noise from the model's seed generator; under tf.distribute
-    each replica folds its id into the seed, so replicas draw different noise."""
+  def l2_penalty(self):
+    penalty = super().l2_penalty()
+    if self.dequantization == "uniform":
+      return penalty
+    return penalty + tf.add_n([
+        tf.reduce_sum(tf.square(tf.cast(w, self.flow_dtype)))
+        for w in self.dequantizer.l2_weights()])
+
+  def call(self, inputs, training=None):
+    """bits/dim (the bound) of integer pixels, with fresh dequantization
+    noise."""
+    pixels, label = self._split_inputs(inputs)
+    log_p, log_q = self.log_weight_parts(pixels, label, self._next_seed())
+    return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
+
+  def _next_seed(self):
+    """A (2,) seed from the model's seed generator; under tf.distribute
+    each replica folds its id into it, so replicas draw different noise."""
     seed = self._noise_seed.next()                      # (2,) int
     context = tf.distribute.get_replica_context()
     if context is not None and context.num_replicas_in_sync > 1:
       seed = seed + tf.cast(
           tf.stack([context.replica_id_in_sync_group, 0]), seed.dtype)
-    return tf.random.stateless_uniform(shape, seed, dtype=self.flow_dtype)
+    return seed
 
-  def _bits_per_dim(self, pixels, label, noise):
-    y = bits.dequantize(pixels, self.num_levels, noise)  # in [0, 1]
-    return bits.bits_per_dim(self.log_prob(y, label), self.num_dims,
-                             self.num_levels)
+  def log_weight_parts(self, pixels, label, seed):
+    """(log p(y), log q(u | x) or None) for one draw u of the noise from
+    the stateless `seed`, y = (pixels + u) / L."""
+    u, log_q = self.dequantizer.sample_and_log_prob(pixels, seed,
+                                                    dtype=self.flow_dtype)
+    y = bits.dequantize(pixels, self.num_levels, u)  # in [0, 1]
+    return self.log_prob(y, label), log_q
+
+  def log_weight(self, pixels, label, seed):
+    """log p(y) - log q(u | x) for one draw: the importance weight."""
+    log_p, log_q = self.log_weight_parts(pixels, label, seed)
+    return log_p if log_q is None else log_p - log_q
 
   def bits_per_dim(self, pixels, label=None, seed=None):
     """bits/dim per image of integer `pixels` (batch + image_shape).
 
-    Dequantizes with uniform noise (stateless if `seed` is given) and uses
-    the moving batch-norm averages. Wrong shapes, non-integer or
-    out-of-range pixels raise (`checks.py`), also inside a traced function.
+    Dequantizes with one draw of the noise (stateless if `seed` is given)
+    and uses the moving batch-norm averages; with variational
+    dequantization it is the bound with q's log-density. Wrong shapes,
+    non-integer or out-of-range pixels raise (`checks.py`), also inside a
+    traced function.
     """
+    pixels = self._checked(pixels)
+    log_p, log_q = self.log_weight_parts(pixels, label, _seed_pair(seed))
+    return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
+
+  def importance_weighted_bits_per_dim(self, pixels, num_samples,
+                                       label=None, seed=None):
+    """The `num_samples`-sample importance-weighted bound per image
+    (`bits.py`): tighter than `bits_per_dim` as `num_samples` grows. One
+    draw's memory: the draws run in a loop with a running log-sum-exp."""
+    pixels = self._checked(pixels)
+    return self._importance_weighted(pixels, label, _seed_pair(seed),
+                                     tf.constant(int(num_samples)))
+
+  @tf.function(reduce_retracing=True)
+  def _importance_weighted(self, pixels, label, seed, num_samples):
+    """The importance-weighted bits/dim per example, traced once."""
+    total = self._summed_log_weights(pixels, label, seed, num_samples)
+    return bits.bits_per_dim(
+        total - tf.math.log(tf.cast(num_samples, total.dtype)),
+        self.num_dims, self.num_levels)
+
+  def _summed_log_weights(self, pixels, label, seed, num_samples):
+    """log sum_k exp(log_weight_k) over `num_samples` draws from seeds
+    folded from `seed`, in a graph loop."""
+    def body(k, acc):
+      w = self.log_weight(pixels, label,
+                          tf.random.experimental.stateless_fold_in(seed, k))
+      return k + 1, tf.experimental.numpy.logaddexp(acc, w)
+    start = tf.fill([tf.shape(pixels)[0]], tf.constant(-math.inf,
+                                                       self.flow_dtype))
+    _, acc = tf.while_loop(lambda k, _: k < num_samples, body,
+                           (tf.constant(0), start),
+                           parallel_iterations=1)  # FlowModel._summed_draws: why
+    return acc
+
+  def importance_weighted_score(self, data, num_samples, labels=None,
+                                batch_size=256, seed=0, verbose=0):
+    """Mean over the examples of `importance_weighted_bits_per_dim`: one
+    pass over `data` (a batched `tf.data.Dataset` or in-memory pixels),
+    each batch's `num_samples` draws in one traced loop."""
+    base_seed = tf.constant([int(seed), 2], tf.int64)
+    batches = iter(range(1, 2 ** 62))
+
+    def batch_sums(inputs):
+      pixels, label = self._split_inputs(inputs)
+      batch_seed = tf.random.experimental.stateless_fold_in(base_seed,
+                                                            next(batches))
+      return self._importance_sums(pixels, label, batch_seed,
+                                   tf.constant(int(num_samples)))
+
+    return self._reduce_batches(data, batch_sums, labels, batch_size,
+                                verbose)
+
+  def _importance_sums(self, pixels, label, seed, num_samples):
+    """(sum over the batch of the importance-weighted bits/dim, examples)."""
+    scores = self._importance_weighted(pixels, label, seed, num_samples)
+    return tf.reduce_sum(scores), tf.shape(scores)[0]
+
+  def _checked(self, pixels):
     pixels = tf.convert_to_tensor(pixels)
     checks.check_event_shape(pixels, self.image_shape, "pixels")
-    pixels = checks.checked_pixels(pixels, self.num_levels)
-    if seed is None:
-      noise = tf.random.uniform(tf.shape(pixels), dtype=self.flow_dtype)
-    else:
-      noise = tf.random.stateless_uniform(tf.shape(pixels), [int(seed), 1],
-                                          dtype=self.flow_dtype)
-    return self._bits_per_dim(pixels, label, noise)
+    return checks.checked_pixels(pixels, self.num_levels)
 
   def sample(self, n, temperature=1.0, seed=None, label=None):
     """`n` images in [0, 1], shape (n,) + image_shape."""
@@ -207,4 +293,12 @@ class RealNVP(base.FlowModel):
             "num_scales": self.num_scales,
             "num_res_blocks": self.num_res_blocks,
             "num_filters": self.num_filters, "num_levels": self.num_levels,
-            "alpha": self.alpha, "dropout": self.dropout, "seed": self.seed}
+            "alpha": self.alpha, "dropout": self.dropout, "seed": self.seed,
+            "dequantization": self.dequantization}
+
+
+def _seed_pair(seed):
+  """An int seed -> the (2,) stateless seed [seed, 1]; None -> a random one."""
+  if seed is None:
+    return tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int32)
+  return tf.constant([int(seed), 1], tf.int32)

@@ -35,7 +35,8 @@ import math
 import keras
 import tensorflow as tf
 
-__all__ = ["WeightNormConv2D", "CouplingResNet", "CouplingMLP"]
+__all__ = ["WeightNormConv2D", "CouplingResNet", "ContextResNet",
+           "CouplingMLP"]
 
 
 class WeightNormConv2D(keras.layers.Layer):
@@ -156,6 +157,10 @@ class CouplingResNet(keras.layers.Layer):
       and the masked image is scaled by 2 after its batch norm.
     num_classes: if set, `call` takes `label` (int, shape (N,)) and the
       network sees its one-hot encoding as extra input channels.
+    `call` also takes `context`, features (N, H, W, F) of what the flow is
+    conditioned on (the variational dequantizer's view of the pixels,
+    `ContextResNet`); the network sees [context, -context] as extra
+    channels, as it sees [h, -h] of its input.
     penalize_scale: the tanh scale carries the L2 penalty (the reference's
       checkerboard couplings; the weight is then named `rescaling_scale`).
     dropout: dropout rate inside each residual block under `fit` (0: none).
@@ -202,7 +207,7 @@ class CouplingResNet(keras.layers.Layer):
     gains = [conv.magnitude for conv in convs if conv.use_gain]
     return gains + ([self.scale] if self.penalize_scale else [])
 
-  def call(self, x, label=None):
+  def call(self, x, label=None, context=None):
     if self.mask_channel:
       x, mask = x[..., :-1], x[..., -1:]
       h = 2. * self.bn_in(x)
@@ -218,6 +223,9 @@ class CouplingResNet(keras.layers.Layer):
                           dtype=h.dtype)[:, tf.newaxis, tf.newaxis, :]
       parts.append(tf.broadcast_to(
           onehot, tf.concat([tf.shape(h)[:-1], [self.num_classes]], 0)))
+    if context is not None:
+      context = tf.cast(context, h.dtype)
+      parts += [context, -context]
     h = self.conv_in(tf.nn.relu(tf.concat(parts, axis=-1)))  # (N, H, W, F)
     out = self.skip_in(h)
     for (bn1, conv1, bn2, conv2), skip in zip(self.blocks, self.skips):
@@ -233,6 +241,40 @@ class CouplingResNet(keras.layers.Layer):
             "num_res_blocks": self.num_res_blocks,
             "mask_channel": self.mask_channel, "num_classes": self.num_classes,
             "penalize_scale": self.penalize_scale, "dropout": self.dropout}
+
+
+class ContextResNet(keras.layers.Layer):
+  """Features of an image for the flows conditioned on it (Flow++'s
+  conditioning network): (N, H, W, C) -> (N, H, W, num_filters).
+
+      3x3 weight-normalised conv -> `num_res_blocks` residual blocks
+      h = h + conv3x3(ReLU(conv3x3(ReLU(h)))) -> ReLU
+
+  No batch norm: the features of an image do not depend on the rest of its
+  batch, in training or in evaluation.
+  """
+
+  def __init__(self, num_filters, num_res_blocks=1, **kwargs):
+    super().__init__(**kwargs)
+    self.num_filters = int(num_filters)
+    self.num_res_blocks = int(num_res_blocks)
+    conv = lambda k, **kw: WeightNormConv2D(num_filters, k,
+                                            dtype=self.dtype_policy, **kw)
+    self.conv_in = conv(3, use_gain=False)
+    self.blocks = [[conv(3), conv(3)] for _ in range(num_res_blocks)]
+
+  def l2_weights(self):
+    return [c.magnitude for block in self.blocks for c in block]
+
+  def call(self, x):
+    h = self.conv_in(x)                                   # (N, H, W, F)
+    for conv1, conv2 in self.blocks:
+      h = h + conv2(tf.nn.relu(conv1(tf.nn.relu(h))))
+    return tf.nn.relu(h)
+
+  def get_config(self):
+    return {**super().get_config(), "num_filters": self.num_filters,
+            "num_res_blocks": self.num_res_blocks}
 
 
 class CouplingMLP(keras.layers.Layer):
