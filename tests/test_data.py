@@ -89,9 +89,17 @@ def test_paper_data_set_through_its_tfds_builder_then_train_py(
   for pixels in test[:4] + train:
     assert pixels.shape == source.event_shape and pixels.dtype == np.int32
     assert 0 <= pixels.min() and pixels.max() <= 255
+  labelled = name in ("cifar10", "mnist")  # the class-conditional job's data
+  if labelled:
+    assert source.num_classes == 10
+    labels = [ex["label"] for ex in source.examples(
+        "train", training=True, seed=0, labels=True).take(8)
+              .as_numpy_iterator()]
+    assert all(0 <= label < 10 for label in labels) and len(set(labels)) > 1
   results = _train_two_steps(tmp_path, f"--flagfile=flags/{name}.flags",
-                             f"--data_dir={data_dir}")
-  assert results["dataset"] == name
+                             f"--data_dir={data_dir}",
+                             *(["--conditional"] if labelled else []))
+  assert results["dataset"] == name and results["conditional"] == labelled
 
 
 def test_any_tfds_image_data_set_by_name(tmp_path, monkeypatch):
@@ -181,21 +189,28 @@ def test_folder_of_png_and_jpeg_files_with_class_subfolders(tmp_path):
   sizes = {s: len(list(source.examples(s))) for s in
            ("train", "validation", "test")}
   assert sizes == {"train": 22, "validation": 1, "test": 1}
+  pairs = list(source.examples("train", labels=True).as_numpy_iterator())
+  assert sorted({int(ex["label"]) for ex in pairs}) == [0, 1]
+  assert all(ex["x"].shape == (8, 8, 3) for ex in pairs)
   unsized = data.get_source(f"folder:{tmp_path / 'pets'}")
   with pytest.raises(tf.errors.InvalidArgumentError, match="--image_size"):
     list(unsized.examples("train"))
   results = _train_two_steps(tmp_path, f"--dataset=folder:{tmp_path / 'pets'}",
-                             "--image_size=8")
-  assert results["flags"]["image_size"] == 8
+                             "--image_size=8", "--conditional")
+  assert results["flags"]["image_size"] == 8 and results["conditional"]
 
 
 def test_npz_of_uint8_arrays(tmp_path):
   rng = np.random.RandomState(0)
   path = tmp_path / "faces.npz"
-  np.savez(path, images=rng.randint(0, 256, (40, 8, 8)).astype(np.uint8))
+  np.savez(path, images=rng.randint(0, 256, (40, 8, 8)).astype(np.uint8),
+           labels=rng.randint(0, 3, 40))
   source = data.get_source(f"npz:{path}")
   source.prepare()
   assert source.event_shape == (8, 8, 1) and source.num_levels == 256
+  assert source.num_classes == 3
+  pairs = list(source.examples("test", labels=True).as_numpy_iterator())
+  assert [ex["x"].shape for ex in pairs] == [(8, 8, 1)] * 2
   _train_two_steps(tmp_path, f"--dataset=npz:{path}")
   np.savez(tmp_path / "floats.npz", images=rng.uniform(size=(4, 8, 8)))
   with pytest.raises(data.DataUnavailable, match="must be uint8"):

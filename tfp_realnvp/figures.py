@@ -59,3 +59,74 @@ def density_and_samples(log_prob_fn, samples, extent, size=256):
   return np.concatenate([to_image(density),
                          np.full((size, 4), 255, np.uint8),
                          to_image(np.sqrt(hist))], axis=1)[..., None]
+
+
+# 3x5 bitmaps of the characters tick labels need.
+_GLYPHS = {
+    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111",
+    "3": "111001111001111", "4": "101101111001001", "5": "111100111001111",
+    "6": "111100111101111", "7": "111001001001001", "8": "111101111101111",
+    "9": "111101111001111", ".": "000000000000010", "-": "000000111000000",
+}
+
+# Distinct colours for overlaid histograms (RGB 0-255).
+COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189),
+           (255, 127, 14))
+
+
+def text(string, scale=2):
+  """A string of digits, '.' and '-' as a boolean (5 scale, 4 scale len) mask."""
+  columns = []
+  for ch in string:
+    glyph = np.array([int(b) for b in _GLYPHS[ch]], bool).reshape(5, 3)
+    columns += [glyph, np.zeros((5, 1), bool)]
+  mask = np.concatenate(columns, axis=1) if columns else np.zeros((5, 0), bool)
+  return np.repeat(np.repeat(mask, scale, 0), scale, 1)
+
+
+def histograms(groups, bins=40, size=(640, 300), value_range=None):
+  """Overlaid histograms of several groups of values: uint8 (H, W, 3).
+
+  Each group (in order) is drawn as bars of its colour (`COLOURS`), with
+  densities normalised per group so groups of different sizes compare;
+  overlapping bars mix their colours. Under the axis, tick labels mark
+  whole numbers of the values' unit (e.g. bits/dim).
+
+  Args:
+    groups: list of 1-D arrays of values.
+    bins: bins over `value_range`.
+    size: (width, height) in pixels.
+    value_range: (low, high); default: the values' range.
+  """
+  width, height = size
+  margin_bottom, margin = 26, 8
+  values = np.concatenate([np.ravel(g) for g in groups])
+  low, high = value_range or (float(values.min()), float(values.max()))
+  if high <= low:
+    high = low + 1.
+  edges = np.linspace(low, high, bins + 1)
+  plot_h, plot_w = height - margin_bottom - margin, width - 2 * margin
+  counts = [np.histogram(np.clip(g, low, high), edges, density=True)[0]
+            for g in groups]
+  top = max(float(c.max()) for c in counts) or 1.
+  image = np.full((height, width, 3), 255., np.float32)
+  for count, colour in zip(counts, COLOURS):
+    for b, c in enumerate(count):
+      bar = int(round(c / top * plot_h))
+      if bar == 0:
+        continue
+      x0 = margin + int(b * plot_w / bins)
+      x1 = margin + int((b + 1) * plot_w / bins) - 1
+      y0 = margin + plot_h - bar
+      region = image[y0:margin + plot_h, x0:x1]
+      region[:] = 0.45 * region + 0.55 * np.array(colour, np.float32)
+  axis_y = margin + plot_h
+  image[axis_y:axis_y + 1, margin:margin + plot_w] = 0.
+  for tick in range(int(math.ceil(low)), int(math.floor(high)) + 1):
+    x = margin + int((tick - low) / (high - low) * (plot_w - 1))
+    image[axis_y:axis_y + 4, x] = 0.
+    label = text(str(tick))
+    left = min(max(0, x - label.shape[1] // 2), width - label.shape[1])
+    image[axis_y + 7:axis_y + 7 + label.shape[0],
+          left:left + label.shape[1]][label] = 0.
+  return np.round(image).astype(np.uint8)

@@ -20,6 +20,7 @@ from tfp_realnvp.data import toys
 from tfp_realnvp.data.digits import load_digits
 from tfp_realnvp.data.files import FolderSource
 from tfp_realnvp.data.files import NpzSource
+from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
 from tfp_realnvp.data.toys import two_moons
@@ -28,7 +29,7 @@ DATASETS = (("digits", "moons") + tuple(tfds_images.PAPER) +
             tuple(f"lsun_{c}" for c in lsun.CATEGORIES))
 PREFIXES = ("folder:", "npz:", "tfds:")
 
-__all__ = ["DATASETS", "DataUnavailable", "Source", "check_name",
+__all__ = ["BadInput", "DATASETS", "DataUnavailable", "Source", "check_name",
            "get_source", "load_digits", "two_moons"]
 
 

@@ -32,9 +32,12 @@ def load_digits(split):
   return images[index].astype(np.int32), labels[index].astype(np.int32)
 
 
-def dataset(split):
-  """tf.data of int32 pixels (8, 8, 1) of a split."""
-  images, _ = load_digits(split)
+def dataset(split, labels=False):
+  """tf.data of int32 pixels (8, 8, 1) of a split; with `labels`,
+  {"x": pixels, "label": label}."""
+  images, classes = load_digits(split)
+  if labels:
+    return tf.data.Dataset.from_tensor_slices({"x": images, "label": classes})
   return tf.data.Dataset.from_tensor_slices(images)
 
 
@@ -48,6 +51,6 @@ class DigitsSource(Source):
   event_shape = (8, 8, 1)
   num_levels = LEVELS
 
-  def examples(self, split, training=False, seed=0):
+  def examples(self, split, training=False, seed=0, labels=False):
     del training, seed  # no augmentation; the job shuffles
-    return dataset(split)
+    return dataset(split, labels)

@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from tfp_realnvp.data import preprocess
+from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
 
@@ -87,7 +88,11 @@ class FolderSource(Source):
           f"No images in {self.path}: --dataset=folder:PATH wants image files "
           f"({', '.join(IMAGE_EXTENSIONS)}) in PATH, in one subfolder per "
           "class, or in train/, validation/ and test/ subfolders.")
-    self.num_classes = None if labels is None else int(labels.max()) + 1
+
+  @property
+  def num_classes(self):
+    _, labels = self._files("train")
+    return None if labels is None else int(labels.max()) + 1
 
   def _decode(self, path):
     import tensorflow as tf
@@ -101,9 +106,14 @@ class FolderSource(Source):
       return (self.image_size, self.image_size, first[-1])
     return tuple(first)
 
-  def examples(self, split, training=False, seed=0):
+  def preprocess(self, image):
+    return preprocess.at_size(self.image_size)(image, False)
+
+  def examples(self, split, training=False, seed=0, labels=False):
     import tensorflow as tf
-    files, _ = self._files(split)
+    if labels:
+      self.check_labels()
+    files, classes = self._files(split)
     shape = self.event_shape
     if not files:
       raise DataUnavailable(f"{self.name}: the {split} split has no images.")
@@ -119,10 +129,15 @@ class FolderSource(Source):
           "--image_size to centre-crop and resize them")
       return tf.cast(image, tf.int32)
 
-    ds = tf.data.Dataset.from_tensor_slices(files)
+    if labels:
+      ds = tf.data.Dataset.from_tensor_slices({"x": files, "label": classes})
+    else:
+      ds = tf.data.Dataset.from_tensor_slices(files)
     if training:
       ds = ds.shuffle(len(files), seed=seed)
-    return ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.map(lambda ex: ({**ex, "x": load(ex["x"])} if labels
+                              else load(ex)),
+                  num_parallel_calls=tf.data.AUTOTUNE)
 
 
 class NpzSource(Source):
@@ -135,8 +150,12 @@ class NpzSource(Source):
 
   def prepare(self, download=False):
     del download
+    self._arrays  # pylint: disable=pointless-statement  (checks the file)
+
+  @property
+  def num_classes(self):
     labels = self._arrays.get("labels", self._arrays.get("train_labels"))
-    self.num_classes = None if labels is None else int(labels.max()) + 1
+    return None if labels is None else int(labels.max()) + 1
 
   @functools.cached_property
   def _arrays(self):
@@ -162,13 +181,16 @@ class NpzSource(Source):
     return arrays
 
   def _split(self, split):
+    """(images (N, H, W, C), labels (N,) or None) of `split`."""
     a = self._arrays
     if "images" in a:
       index = split_indices(len(a["images"]), split)
       images = a["images"][index]
+      labels = a["labels"][index] if "labels" in a else None
     else:
-      images = a[split]
-    return images[..., None] if images.ndim == 3 else images
+      images, labels = a[split], a.get(f"{split}_labels")
+    images = images[..., None] if images.ndim == 3 else images
+    return images, None if labels is None else labels.astype(np.int32)
 
   @property
   def num_levels(self):
@@ -182,11 +204,89 @@ class NpzSource(Source):
       return (self.image_size, self.image_size, shape[-1])
     return tuple(shape)
 
-  def examples(self, split, training=False, seed=0):
+  def preprocess(self, image):
+    return preprocess.at_size(self.image_size)(image, False)
+
+  def examples(self, split, training=False, seed=0, labels=False):
     import tensorflow as tf
-    images = self._split(split)
-    ds = tf.data.Dataset.from_tensor_slices(images)
+    images, classes = self._split(split)
+    if labels:
+      self.check_labels()
+      if classes is None:
+        raise ValueError(f"{self.path} has labels for the training split "
+                         f"but no '{split}_labels' array.")
+      ds = tf.data.Dataset.from_tensor_slices({"x": images, "label": classes})
+    else:
+      ds = tf.data.Dataset.from_tensor_slices(images)
     if training:  # the whole array: cheap here, and a better shuffle
       ds = ds.shuffle(len(images), seed=seed)
     return preprocess.apply(ds, preprocess.at_size(self.image_size), False,
                             seed)
+
+
+def read_for_scoring(path, preprocess_fn, image_shape, num_levels):
+  """(names, int32 pixels (N,) + image_shape) of the images to score.
+
+  `path`: a folder of image files (searched recursively; names are paths
+  relative to it) or an .npy/.npz array file of uint8 or integer pixels
+  (N, H, W[, C]) (an .npz's `images` array, else its only array; names are
+  the indices). Each image goes through `preprocess_fn` (the data set's
+  evaluation preprocessing); errors name what does not fit the model.
+  """
+  import tensorflow as tf
+  path = os.path.expanduser(path)
+  if os.path.isdir(path):
+    found = sorted(os.path.join(root, f) for root, _, names in os.walk(path)
+                   for f in names if f.lower().endswith(IMAGE_EXTENSIONS))
+    if not found:
+      raise DataUnavailable(f"No images ({', '.join(IMAGE_EXTENSIONS)}) "
+                            f"below {path}.")
+    names = [os.path.relpath(f, path) for f in found]
+    images = [tf.io.decode_image(tf.io.read_file(f), expand_animations=False,
+                                 dtype=tf.uint8) for f in found]
+  elif os.path.isfile(path) and path.endswith((".npy", ".npz")):
+    images = _score_array(path)
+    names = [str(i) for i in range(len(images))]
+  else:
+    raise DataUnavailable(f"{path} is neither a folder of images nor an "
+                          ".npy/.npz array file.")
+  pixels = []
+  for name, image in zip(names, images):
+    image = tf.convert_to_tensor(image)
+    if image.shape.rank == 2:
+      image = image[..., tf.newaxis]
+    p = preprocess_fn(image)
+    if tuple(p.shape) != tuple(image_shape):
+      raise BadInput(f"{name}: {tuple(p.shape)} after the data set's "
+                       f"preprocessing; the model takes {tuple(image_shape)} "
+                       "(resize the images, or train with --image_size).")
+    pixels.append(p)
+  pixels = np.stack([p.numpy() for p in pixels]).astype(np.int32)
+  if pixels.min() < 0 or pixels.max() >= num_levels:
+    raise BadInput(f"{path}: pixel values span [{pixels.min()}, "
+                     f"{pixels.max()}]; the model takes integers in [0, "
+                     f"{num_levels - 1}].")
+  return names, pixels
+
+
+def _score_array(path):
+  try:
+    if path.endswith(".npy"):
+      images = np.load(path)
+    else:
+      with np.load(path) as f:
+        keys = f.files
+        key = "images" if "images" in keys else (keys[0] if len(keys) == 1
+                                                 else None)
+        if key is None:
+          raise DataUnavailable(f"{path} holds {sorted(keys)}; name the "
+                                "array to score 'images'.")
+        images = f[key]
+  except (OSError, ValueError) as e:
+    raise DataUnavailable(f"{path} is not a readable array file ({e})."
+                          ) from None
+  if not np.issubdtype(images.dtype, np.integer) or images.ndim not in (3, 4):
+    raise BadInput(f"{path}: images must be integer pixels of shape "
+                     f"(N, H, W) or (N, H, W, C); got {images.dtype} "
+                     f"{images.shape}.")
+  return images

@@ -96,8 +96,13 @@ class LSUNSource(Source):
           "lsun/).")
     _lmdb()
 
-  def examples(self, split, training=False, seed=0):
+  def preprocess(self, image):
+    return preprocess.lsun(image, False)
+
+  def examples(self, split, training=False, seed=0, labels=False):
     import tensorflow as tf
+    if labels:
+      self.check_labels()
     if split == "test":
       path, start, stop = self._path("val"), 0, None
     else:

@@ -32,12 +32,16 @@ def with_seeds(ds, seed):
 
 
 def apply(images, fn, training, seed):
-  """`fn(image, training, seed)` over a dataset of images: with a fresh seed
-  per example and epoch (`with_seeds`) in training, none otherwise."""
+  """`fn(image, training, seed)` over a dataset of images, or of labelled
+  examples {"x": image, "label": label} (`fn` sees the image): with a fresh
+  seed per example and epoch (`with_seeds`) in training, none otherwise."""
+  def on_image(fn):
+    return lambda ex, *s: ({**ex, "x": fn(ex["x"], *s)}
+                           if isinstance(ex, dict) else fn(ex, *s))
   if training:
-    return with_seeds(images, seed).map(lambda image, s: fn(image, True, s),
+    return with_seeds(images, seed).map(on_image(lambda i, s: fn(i, True, s)),
                                         num_parallel_calls=tf.data.AUTOTUNE)
-  return images.map(lambda image: fn(image, False),
+  return images.map(on_image(lambda i: fn(i, False)),
                     num_parallel_calls=tf.data.AUTOTUNE)
 
 

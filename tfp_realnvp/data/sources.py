@@ -12,16 +12,25 @@ A source says what the model must fit (`event_shape`, `num_levels`, the
 paper's `preset` if any), makes its data ready or says precisely what is
 missing (`prepare`, raising `DataUnavailable` before anything is written),
 and gives the int32 pixels of a split (`examples`): "train", "validation"
-or "test".
+or "test"; with `labels=True`, labelled examples {"x": pixels, "label":
+int32} for class-conditional models. `preprocess` turns one image from
+elsewhere into the pixels the model sees (what `--mode=score` scores).
 """
 
 import abc
 
-__all__ = ["DataUnavailable", "Source"]
+from tfp_realnvp.data import preprocess as preprocess_lib
+
+__all__ = ["BadInput", "DataUnavailable", "Source"]
 
 
 class DataUnavailable(RuntimeError):
   """The data are not where the job looked; the message says how to provide them."""
+
+
+class BadInput(ValueError):
+  """Data the model cannot take (shape, pixel values, labels); the message
+  says what is wrong and what to do."""
 
 
 class Source(abc.ABC):
@@ -49,6 +58,20 @@ class Source(abc.ABC):
     del download
 
   @abc.abstractmethod
-  def examples(self, split, training=False, seed=0):
+  def examples(self, split, training=False, seed=0, labels=False):
     """tf.data of int32 pixels (H, W, C) of `split`; `training` turns on the
-    augmentation, drawn from `seed` and different in every epoch."""
+    augmentation, drawn from `seed` and different in every epoch; with
+    `labels`, {"x": pixels, "label": int32 class} (`check_labels` first)."""
+
+  def check_labels(self):
+    """Raises ValueError unless the data have class labels."""
+    if self.num_classes is None:
+      raise ValueError(
+          f"--conditional needs class labels and {self.name} has none "
+          "(labelled data: digits, mnist, cifar10, folder: with one "
+          "subfolder per class, npz: with a 'labels' array).")
+
+  def preprocess(self, image):
+    """One uint8 image (H, W, C) -> the int32 pixels the model sees in
+    evaluation (the data set's own preprocessing)."""
+    return preprocess_lib.as_pixels(image, False)

@@ -152,7 +152,23 @@ class TFDSSource(Source):
                        f"{shape}: pass --image_size.")
     return tuple(shape)
 
-  def examples(self, split, training=False, seed=0):
+  @property
+  def num_classes(self):
+    features = self.builder.info.features
+    if "label" not in features:
+      return None
+    return getattr(features["label"], "num_classes", None)
+
+  def _preprocess_fn(self):
+    return (self.paper.preprocess if self.paper else
+            preprocess.at_size(self.image_size))
+
+  def preprocess(self, image):
+    return self._preprocess_fn()(image, False)
+
+  def examples(self, split, training=False, seed=0, labels=False):
+    if labels:
+      self.check_labels()
     tfds_split = dict(zip(("train", "validation", "test"),
                           self._splits()))[split]
     try:
@@ -163,7 +179,8 @@ class TFDSSource(Source):
         raise
       raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
                             f"of {self.tfds_name}) holds no examples.") from None
-    images = ds.map(lambda ex: ex["image"])
-    fn = (self.paper.preprocess if self.paper else
-          preprocess.at_size(self.image_size))
-    return preprocess.apply(images, fn, training, seed)
+    if labels:
+      images = ds.map(lambda ex: {"x": ex["image"], "label": ex["label"]})
+    else:
+      images = ds.map(lambda ex: ex["image"])
+    return preprocess.apply(images, self._preprocess_fn(), training, seed)

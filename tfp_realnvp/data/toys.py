@@ -37,6 +37,8 @@ class MoonsSource(Source):
   is_vector = True
   event_shape = (2,)
 
-  def examples(self, split, training=False, seed=0):
+  def examples(self, split, training=False, seed=0, labels=False):
     del training, seed
+    if labels:
+      self.check_labels()
     return moons_dataset(split)

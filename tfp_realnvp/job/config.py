@@ -18,6 +18,7 @@ from tfp_realnvp import data
 from tfp_realnvp import runtime
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import run
+from tfp_realnvp.models import dequantization
 from tfp_realnvp.models import presets
 from tfp_realnvp.models.image import RealNVP
 from tfp_realnvp.models.vector import VectorRealNVP
@@ -85,6 +86,19 @@ class JobConfig:
       "validation score.", minimum=1)
   learning_rate: float = _setting(1e-3, "Adam's learning rate.", above=0)
   l2: float = _setting(5e-5, "L2 coefficient (reference 5e-5).", minimum=0)
+  dequantization: str = _setting(
+      "uniform", "Dequantization noise: uniform (the paper's; the score is "
+      "the uniform bound) or variational (a flow q(u|x) learned with the "
+      "model, Flow++; the score is the bound with q's log-density).",
+      choices=dequantization.KINDS)
+  importance_samples: typing.Optional[int] = _setting(
+      None, "Also report the K-sample importance-weighted test bits/dim "
+      "(tighter than the 1-sample bound; --mode=eval, the end of training "
+      "and --mode=score).", minimum=1)
+  conditional: bool = _setting(
+      False, "Train a class-conditional model p(x|y) on labelled data "
+      "(digits, mnist, cifar10, folder: with class subfolders, npz: with "
+      "labels); samples show one row per class.")
   dropout: float = _setting(
       0., "Dropout rate in the networks' residual blocks (not in the paper; "
       "a regulariser for small data).", minimum=0, below=1)
@@ -103,6 +117,12 @@ class JobConfig:
   validation_draws: int = _setting(
       1, "Dequantization draws of each epoch's validation score.", minimum=1)
   sample_every: int = _setting(5, "Epochs between sample grids.", minimum=1)
+  input: typing.Optional[str] = _setting(
+      None, "--mode=score: images to score, a folder of image files or an "
+      ".npy/.npz array file (uint8 or integer pixels, (N, H, W[, C])).")
+  output: typing.Optional[str] = _setting(
+      None, "--mode=score: the CSV to write (default: "
+      "model_dir/scores_<input name>.csv).")
   export_dir: typing.Optional[str] = _setting(
       None, "SavedModel folder (default: model_dir/export).")
   overwrite_export: bool = _setting(False, "Replace an existing export_dir.")
@@ -154,10 +174,18 @@ class JobConfig:
     with the `--num_*` overrides.
     """
     dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
+    num_classes = None
+    if self.conditional:
+      source.check_labels()
+      num_classes = source.num_classes
     if source.is_vector:
-      if self.dropout:
-        raise ValueError(f"--dropout applies to the image models' coupling "
-                         f"ResNets; the {self.dataset} model has none.")
+      for name, value in (("dropout", self.dropout),
+                          ("importance_samples", self.importance_samples),
+                          ("dequantization",
+                           self.dequantization != "uniform")):
+        if value:
+          raise ValueError(f"--{name} applies to the image models; the "
+                           f"{self.dataset} model is a vector model.")
       return VectorRealNVP, dict(presets.VECTOR_PRESETS[source.preset],
                                  l2_coeff=self.l2, dtype=dtype)
     name = self.preset or source.preset
@@ -168,7 +196,9 @@ class JobConfig:
         presets.preset(architecture, num_scales=self.num_scales,
                        num_res_blocks=self.num_res_blocks,
                        num_filters=self.num_filters, l2_coeff=self.l2,
-                       dropout=self.dropout, seed=self.seed),
+                       dropout=self.dropout, seed=self.seed,
+                       num_classes=num_classes,
+                       dequantization=self.dequantization),
         dtype=dtype)
 
   def configure_runtime(self, source):

@@ -72,6 +72,7 @@ class ModelDir:
     if os.path.exists(path):
       with open(path) as f:
         theirs = json.load(f)
+      theirs = {**model.ADDED_LATER, **theirs}
       diff = {k: (theirs.get(k), mine[k]) for k in mine
               if theirs.get(k) != mine[k]}
       if diff:

@@ -1,4 +1,4 @@
-"""The modes of the training job: train, eval, sample, export.
+"""The modes of the training job: train, eval, sample, export, score.
 
 `execute(config)` does `config.mode` and returns a dict of what it measured and
 wrote; the files are those of `model_dir.py`. A second training run on a
@@ -10,6 +10,7 @@ epoch), losing at most the epoch it was in. A NaN or Inf loss raises
 broken weights.
 """
 
+import csv
 import dataclasses
 import os
 import platform
@@ -18,14 +19,17 @@ import sys
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
+from tfp_realnvp.data import BadInput
+from tfp_realnvp.data import DataUnavailable
+from tfp_realnvp.data import files
 from tfp_realnvp.data import pipeline
 from tfp_realnvp.job import callbacks as job_callbacks
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import export
-from tfp_realnvp.data import DataUnavailable
 from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.job.model_dir import ModelDirBusy
@@ -66,7 +70,8 @@ def _monitor(model):
 
 
 def _batched(config, source, split, training_mode, repeat=1):
-  ds = source.examples(split, training_mode, config.seed)
+  ds = source.examples(split, training_mode, config.seed,
+                       labels=config.conditional)
   return pipeline.batched(
       ds, config.batch_size, shuffle=training_mode, seed=config.seed,
       repeat=repeat, cache=source.cache_in_memory)
@@ -193,9 +198,17 @@ def _evaluate_and_write(config, source, model, folder):
   scalar; results name the data, the settings and the package versions."""
   print(f"Test {model.metric_name}: {config.eval_draws} dequantization "
         "draw(s) over the test split ...", flush=True)
+  verbose = 1 if sys.stdout.isatty() else 2
   score = model.mean_score(_batched(config, source, "test", False),
-                           num_draws=config.eval_draws,
-                           verbose=1 if sys.stdout.isatty() else 2)
+                           num_draws=config.eval_draws, verbose=verbose)
+  scores = {f"test_{model.metric_name}": score}
+  if config.importance_samples:
+    print(f"Test {model.metric_name}, importance-weighted: "
+          f"{config.importance_samples} samples per image ...", flush=True)
+    scores[f"test_{model.metric_name}_importance_weighted"] = (
+        model.importance_weighted_score(
+            _batched(config, source, "test", False),
+            config.importance_samples, seed=config.seed, verbose=verbose))
   png = figures.write_png(
       model.sample_figure(config.num_samples, config.temperature, config.seed),
       folder.join("samples.png"))
@@ -204,9 +217,15 @@ def _evaluate_and_write(config, source, model, folder):
   with writer.as_default():
     optimizer = getattr(model, "optimizer", None)
     step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
-    tf.summary.scalar(f"test_{model.metric_name}", score, step=step)
+    for name, value in scores.items():
+      tf.summary.scalar(name, value, step=step)
   writer.close()
-  return {f"test_{model.metric_name}": score, "eval_draws": config.eval_draws,
+  print("Test: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()),
+        flush=True)
+  return {**scores, "eval_draws": config.eval_draws,
+          "importance_samples": config.importance_samples,
+          "dequantization": config.dequantization,
+          "conditional": config.conditional,
           "samples_png": png, "parameters": int(model.count_params()),
           "dataset": config.dataset, "flags": dataclasses.asdict(config),
           "versions": _versions()}
@@ -254,12 +273,63 @@ def run_export(config):
   return {"export_dir": out, "checkpoint": path}
 
 
+def run_score(config):
+  """Writes a CSV of the bits/dim of each image of `--input` (a folder of
+  image files or an array file), after the data set's preprocessing: the
+  mean of `eval_draws` 1-sample bounds, and the importance-weighted bound
+  if `--importance_samples`."""
+  config.validate()
+  if not config.input:
+    raise BadInput("--mode=score needs --input: a folder of images or an "
+                   ".npy/.npz array file.")
+  source = config.source()
+  if source.is_vector:
+    raise BadInput(f"--mode=score scores images; the {config.dataset} "
+                   "model is a vector model.")
+  model, path = load_model(config, source)
+  if model.num_classes is not None:
+    raise BadInput("--mode=score scores p(x); this model is "
+                   "class-conditional, p(x|y): score with an "
+                   "unconditional model.")
+  names, pixels = files.read_for_scoring(config.input, source.preprocess,
+                                         model.image_shape, model.num_levels)
+  columns = {model.metric_name: np.zeros(len(names))}
+  if config.importance_samples:
+    columns[f"{model.metric_name}_importance_weighted"] = np.zeros(len(names))
+  progress = keras.utils.Progbar(len(names), unit_name="image",
+                                 verbose=1 if sys.stdout.isatty() else 2)
+  for start in range(0, len(names), config.batch_size):
+    batch = pixels[start:start + config.batch_size]
+    rows = slice(start, start + len(batch))
+    columns[model.metric_name][rows] = np.mean([
+        model.importance_weighted_bits_per_dim(batch, 1, seed=config.seed + d)
+        for d in range(config.eval_draws)], axis=0)
+    if config.importance_samples:
+      columns[f"{model.metric_name}_importance_weighted"][rows] = (
+          model.importance_weighted_bits_per_dim(
+              batch, config.importance_samples, seed=config.seed))
+    progress.update(rows.stop)
+  out = config.output or os.path.join(
+      config.model_dir, "scores_" + os.path.splitext(
+          os.path.basename(os.path.normpath(config.input)))[0] + ".csv")
+  os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+  with open(out, "w", newline="") as f:
+    writer = csv.writer(f)
+    writer.writerow(["image", *columns])
+    for i, name in enumerate(names):
+      writer.writerow([name, *(f"{c[i]:.6f}" for c in columns.values())])
+  print(f"Wrote {out}: {len(names)} images, mean {model.metric_name} "
+        f"{columns[model.metric_name].mean():.4f}.", flush=True)
+  return {"scores_csv": out, "images": len(names), "checkpoint": path,
+          **{f"mean_{k}": float(v.mean()) for k, v in columns.items()}}
+
+
 # Errors whose message is the whole story: `train.py` prints them, no traceback.
-USER_ERRORS = (DataUnavailable, CheckpointError, FloatingPointError,
+USER_ERRORS = (DataUnavailable, BadInput, CheckpointError, FloatingPointError,
                ModelDirBusy)
 
 MODES = {"train": run_train, "eval": run_eval, "sample": run_sample,
-         "export": run_export}
+         "export": run_export, "score": run_score}
 
 
 def execute(config):

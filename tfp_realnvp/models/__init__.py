@@ -3,8 +3,9 @@
     base.py        FlowModel: the flow, its distribution, loss, figures, export
     image.py       RealNVP: the multi-scale image model (bits/dim)
     vector.py      VectorRealNVP: the same pieces for vectors (nats)
+    dequantization.py  the dequantization noise: uniform, or a learned q(u|x)
     multiscale.py  the multi-scale architecture and its width schedule
-    networks.py    the s/t networks (reference ResNet, MLP)
+    networks.py    the s/t networks (reference ResNet, MLP), the context net
     optimizer.py   the training optimizer (Adam, one fused kernel per variable)
     presets.py     the paper's architectures
 """

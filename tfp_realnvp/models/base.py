@@ -45,6 +45,9 @@ class FlowModel(keras.Model):
   # get_config() keys that change training, not the function the weights
   # compute: a model_dir may resume with other values of them.
   NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout", "seed")
+  # Architecture keys added after 0.1.0, with the value a model_dir written
+  # before them implicitly has.
+  ADDED_LATER = {}
 
   def __init__(self, l2_coeff=5e-5, num_classes=None, **kwargs):
     super().__init__(**kwargs)

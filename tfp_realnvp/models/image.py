@@ -57,6 +57,7 @@ class RealNVP(base.FlowModel):
   """
 
   metric_name = "bits_per_dim"
+  ADDED_LATER = {"dequantization": "uniform"}
   data_name = "images"
   sample_key = "images"
 
@@ -253,9 +254,17 @@ class RealNVP(base.FlowModel):
   # -- what a run shows and serves --------------------------------------------
 
   def sample_figure(self, num_samples, temperature=1.0, seed=0):
-    """A grid of `num_samples` sampled images."""
-    return figures.grid(self.sample(num_samples, temperature,
-                                    seed=seed).numpy())
+    """A grid of `num_samples` sampled images; for a class-conditional
+    model one row per class, `num_samples // num_classes` (at least 1)
+    images each."""
+    if self.num_classes is None:
+      return figures.grid(self.sample(num_samples, temperature,
+                                      seed=seed).numpy())
+    per_class = max(1, num_samples // self.num_classes)
+    labels = np.repeat(np.arange(self.num_classes, dtype=np.int32), per_class)
+    z = self.sample_latent(len(labels), temperature, seed)
+    images = tf.clip_by_value(self.decode(z, labels), 0., 1.)
+    return figures.grid(images.numpy(), columns=per_class)
 
   def extra_figures(self, seed=0):
     """The paper's manifold figure (section 5), `latent_manifold`."""
@@ -271,7 +280,11 @@ class RealNVP(base.FlowModel):
     u, v = u.reshape(-1, 1, 1, 1), v.reshape(-1, 1, 1, 1)
     grid = (np.cos(u) * (np.cos(v) * z[0] + np.sin(v) * z[1]) +
             np.sin(u) * (np.cos(v) * z[2] + np.sin(v) * z[3]))
-    return tf.clip_by_value(self.decode(tf.constant(grid, self.flow_dtype)),
+    # A class-conditional model: the manifold of its first class.
+    labels = (None if self.num_classes is None else
+              np.zeros(len(grid), np.int32))
+    return tf.clip_by_value(self.decode(tf.constant(grid, self.flow_dtype),
+                                        labels),
                             0., 1.).numpy()
 
   def export_signatures(self):
