@@ -99,7 +99,8 @@ def test_paper_data_set_through_its_tfds_builder_then_train_py(
   results = _train_two_steps(tmp_path, f"--flagfile=flags/{name}.flags",
                              f"--data_dir={data_dir}",
                              *(["--conditional"] if labelled else []))
-  assert results["dataset"] == name and results["conditional"] == labelled
+  assert results["dataset"] == name
+  assert results["flags"]["conditional"] == labelled
 
 
 def test_any_tfds_image_data_set_by_name(tmp_path, monkeypatch):
@@ -197,7 +198,7 @@ def test_folder_of_png_and_jpeg_files_with_class_subfolders(tmp_path):
     list(unsized.examples("train"))
   results = _train_two_steps(tmp_path, f"--dataset=folder:{tmp_path / 'pets'}",
                              "--image_size=8", "--conditional")
-  assert results["flags"]["image_size"] == 8 and results["conditional"]
+  assert results["flags"]["image_size"] == 8 and results["flags"]["conditional"]
 
 
 def test_npz_of_uint8_arrays(tmp_path):

@@ -174,7 +174,13 @@ def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
     (dict(num_scales=5), r"8x8 cannot be squeezed 4 times"),
     (dict(dropout=1.), r"dropout must be in \[0, 1\); got 1.0"),
     (dict(dataset="moons", dropout=0.3),
-     "--dropout applies to the image models' coupling ResNets; the moons"),
+     "--dropout applies to the image models; the moons model is a vector"),
+    (dict(dataset="moons", dequantization="variational"),
+     "--dequantization applies to the image models"),
+    (dict(dataset="moons", conditional=True),
+     "--conditional needs class labels and moons has none"),
+    (dict(dequantization="logistic"), "Unknown dequantization 'logistic'"),
+    (dict(importance_samples=0), "--importance_samples must be >= 1"),
 ])
 def test_bad_configurations_name_the_problem(tmp_path, changes, message):
   config = _tiny(tmp_path, **changes)

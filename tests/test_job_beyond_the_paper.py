@@ -50,12 +50,12 @@ def test_variational_dequantization_trains_and_reports_both_bounds(
     variational):
   model_dir, stdout = variational
   results = _results(model_dir)
-  assert results["dequantization"] == "variational"
-  assert results["importance_samples"] == 16
+  assert results["flags"]["dequantization"] == "variational"
+  assert results["flags"]["importance_samples"] == 16
   one = results["test_bits_per_dim"]
   many = results["test_bits_per_dim_importance_weighted"]
   assert np.isfinite(one) and many < one  # K samples: a tighter bound
-  assert "test_bits_per_dim_importance_weighted" in stdout
+  assert "test_bits_per_dim_importance_weighted: " in stdout
   with open(os.path.join(model_dir, "log.csv")) as f:
     losses = [float(row["bits_per_dim"]) for row in csv.DictReader(f)]
   assert losses[-1] < losses[0] - 0.1  # training lowers the bound
@@ -70,9 +70,11 @@ def test_eval_mode_reports_one_and_k_samples_side_by_side(variational):
                   "--eval_draws=2", "--importance_samples=32",
                   f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
-  line = next(l for l in out.stdout.splitlines() if l.startswith("Test: "))
-  one, many = (float(w) for w in line.replace(",", "").split()[2::2])
-  assert many < one, line
+  printed = dict(l.split(": ", 1) for l in out.stdout.splitlines()
+                 if l.startswith("test_bits_per_dim"))
+  one = float(printed["test_bits_per_dim"])
+  many = float(printed["test_bits_per_dim_importance_weighted"])
+  assert many < one, printed
 
 
 def test_conditional_digits_samples_a_row_per_class_and_exports_labels(
@@ -81,7 +83,8 @@ def test_conditional_digits_samples_a_row_per_class_and_exports_labels(
   out = _train_py(*TRAIN, "--conditional", f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   results = _results(model_dir)
-  assert results["conditional"] and np.isfinite(results["test_bits_per_dim"])
+  assert results["flags"]["conditional"]
+  assert np.isfinite(results["test_bits_per_dim"])
   out = _train_py(*ARCH, "--conditional", "--mode=sample", "--num_samples=30",
                   f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]

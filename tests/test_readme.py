@@ -40,7 +40,7 @@ def _commands(block):
 
 
 def _user_data(folder):
-  """The images the README's own-data block names: my_images/ and .npz."""
+  """The images the README's blocks name: my_images/, its .npz, my_digits.npy."""
   rng = np.random.RandomState(0)
   for label in ("a", "b"):
     os.makedirs(os.path.join(folder, "my_images", label))
@@ -50,6 +50,8 @@ def _user_data(folder):
                        tf.io.encode_png(image))
   np.savez(os.path.join(folder, "my_images.npz"),
            images=rng.randint(0, 256, (40, 8, 8)).astype(np.uint8))
+  np.save(os.path.join(folder, "my_digits.npy"),  # to score: 8x8 in 0..16
+          rng.randint(0, 17, (5, 8, 8)).astype(np.uint8))
 
 
 def test_every_readme_code_block_runs(tmp_path):

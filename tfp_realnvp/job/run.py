@@ -220,12 +220,7 @@ def _evaluate_and_write(config, source, model, folder):
     for name, value in scores.items():
       tf.summary.scalar(name, value, step=step)
   writer.close()
-  print("Test: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()),
-        flush=True)
   return {**scores, "eval_draws": config.eval_draws,
-          "importance_samples": config.importance_samples,
-          "dequantization": config.dequantization,
-          "conditional": config.conditional,
           "samples_png": png, "parameters": int(model.count_params()),
           "dataset": config.dataset, "flags": dataclasses.asdict(config),
           "versions": _versions()}
