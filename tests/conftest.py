@@ -1,6 +1,9 @@
 """Shared test helpers: small Keras 3 networks with non-identity weights."""
 
+import glob
+import json
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -115,36 +118,68 @@ def max_rel_err(a, b):
   return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
 
 
-# Measured figures (log-det and round-trip errors) printed after the run, so a
-# closing note can quote them from `pytest` output.
+# Measured figures (log-det and round-trip errors, losses, bits/dim) printed
+# after the run, so a closing note can quote them from `pytest` output. Under
+# pytest-xdist each worker writes its own to a folder the controller made
+# (TFP_REALNVP_FIGURES, inherited by the workers), and the controller merges.
 _MEASURED = {}
+_FIGURES = {}
+
+
+def pytest_configure(config):
+  if not hasattr(config, "workerinput"):  # the controller, or no xdist
+    os.environ["TFP_REALNVP_FIGURES"] = tempfile.mkdtemp(
+        prefix="tfp_realnvp_figures_")
+
+
+def _save():
+  folder = os.environ.get("TFP_REALNVP_FIGURES")
+  if folder and os.path.isdir(folder):
+    with open(os.path.join(folder, f"{os.getpid()}.json"), "w") as f:
+      json.dump({"measured": _MEASURED, "figures": _FIGURES}, f,
+                default=float)
 
 
 def record(name, key, value):
   row = _MEASURED.setdefault(name, {})
   row[key] = max(value, row.get(key, 0.0))
-
-
-_FIGURES = {}
+  _save()
 
 
 def report(what, value):
   """A measured figure (a loss, a bits/dim) to print after the run."""
   _FIGURES[what] = value
+  _save()
+
+
+def _merged():
+  """(figures, measured) of this process and every worker."""
+  figures, measured = dict(_FIGURES), {k: dict(v) for k, v in _MEASURED.items()}
+  folder = os.environ.get("TFP_REALNVP_FIGURES")
+  for path in glob.glob(os.path.join(folder or "", "*.json")):
+    with open(path) as f:
+      saved = json.load(f)
+    figures.update(saved["figures"])
+    for name, row in saved["measured"].items():
+      mine = measured.setdefault(name, {})
+      for key, value in row.items():
+        mine[key] = max(value, mine.get(key, 0.0))
+  return figures, measured
 
 
 def pytest_terminal_summary(terminalreporter):
-  if _FIGURES:
+  figures, measured = _merged()
+  if figures:
     terminalreporter.section("measured figures")
-    for what, value in _FIGURES.items():
+    for what, value in figures.items():
       terminalreporter.write_line(f"{what}: {value}")
-  if not _MEASURED:
+  if not measured:
     return
-  keys = sorted({k for row in _MEASURED.values() for k in row})
+  keys = sorted({k for row in measured.values() for k in row})
   terminalreporter.section("measured exactness (max over tests)")
   terminalreporter.write_line("bijector".ljust(24) + "".join(k.rjust(26) for k in keys))
-  for name in sorted(_MEASURED):
-    row = _MEASURED[name]
+  for name in sorted(measured):
+    row = measured[name]
     terminalreporter.write_line(
         name.ljust(24) + "".join(
             (f"{row[k]:.2e}" if k in row else "-").rjust(26) for k in keys))
