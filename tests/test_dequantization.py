@@ -161,12 +161,15 @@ def test_importance_weighted_score_is_not_above_the_one_sample_score():
   assert abs(single - one) < 0.05  # K = 1 is the 1-sample bound
 
 
-def test_bits_log_mean_exp_and_the_k_sample_formula():
+def test_bits_k_sample_formula_is_the_log_mean_exp_of_the_weights():
   w = tf.constant([[-3., 0.5], [-1., 2.], [-2., 1.]], tf.float64)
-  np.testing.assert_allclose(bits.log_mean_exp(w),
-                             np.log(np.mean(np.exp(w.numpy()), axis=0)))
+  log_mean = np.log(np.mean(np.exp(w.numpy()), axis=0))
   np.testing.assert_allclose(
-      bits.importance_weighted_bits_per_dim(w[:1], 4, 17),
+      bits.importance_weighted_bits_per_dim(tf.reduce_logsumexp(w, 0), 3, 4,
+                                            17),
+      bits.bits_per_dim(log_mean, 4, 17))
+  np.testing.assert_allclose(
+      bits.importance_weighted_bits_per_dim(w[0], 1, 4, 17),
       bits.bits_per_dim(w[0], 4, 17))
 
 

@@ -54,22 +54,19 @@ def bits_per_dim(log_prob, num_dims, num_levels, log_q=None):
           math.log2(float(num_levels)))
 
 
-def log_mean_exp(log_weights, axis=0):
-  """log (1/K sum_k exp(w_k)) over `axis` (K = its length), stably."""
-  k = tf.cast(tf.shape(log_weights)[axis], log_weights.dtype)
-  return tf.reduce_logsumexp(log_weights, axis=axis) - tf.math.log(k)
-
-
-def importance_weighted_bits_per_dim(log_weights, num_dims, num_levels,
-                                     axis=0):
+def importance_weighted_bits_per_dim(log_weight_sum, num_samples, num_dims,
+                                     num_levels):
   """The K-sample importance-weighted bits/dim.
 
   Args:
-    log_weights: log p(y_k) - log q(u_k | x), K draws along `axis`.
+    log_weight_sum: log sum_k p(y_k) / q(u_k | x) over K = `num_samples`
+      draws, per example (a running log-sum-exp keeps one draw in memory).
+    num_samples: K.
     num_dims, num_levels: as in `bits_per_dim`.
 
   Returns:
-    The bound per example (`log_weights` without `axis`); with K = 1 it is
-    `bits_per_dim`.
+    The bound per example; with K = 1 it is `bits_per_dim`.
   """
-  return bits_per_dim(log_mean_exp(log_weights, axis), num_dims, num_levels)
+  log_mean = log_weight_sum - tf.math.log(
+      tf.cast(num_samples, log_weight_sum.dtype))
+  return bits_per_dim(log_mean, num_dims, num_levels)

@@ -199,16 +199,16 @@ def _evaluate_and_write(config, source, model, folder):
   print(f"Test {model.metric_name}: {config.eval_draws} dequantization "
         "draw(s) over the test split ...", flush=True)
   verbose = 1 if sys.stdout.isatty() else 2
-  score = model.mean_score(_batched(config, source, "test", False),
-                           num_draws=config.eval_draws, verbose=verbose)
+  test = _batched(config, source, "test", False)
+  score = model.mean_score(test, num_draws=config.eval_draws, verbose=verbose)
   scores = {f"test_{model.metric_name}": score}
   if config.importance_samples:
     print(f"Test {model.metric_name}, importance-weighted: "
           f"{config.importance_samples} samples per image ...", flush=True)
     scores[f"test_{model.metric_name}_importance_weighted"] = (
         model.importance_weighted_score(
-            _batched(config, source, "test", False),
-            config.importance_samples, seed=config.seed, verbose=verbose))
+            test, config.importance_samples, seed=config.seed,
+            verbose=verbose))
   png = figures.write_png(
       model.sample_figure(config.num_samples, config.temperature, config.seed),
       folder.join("samples.png"))
@@ -271,8 +271,8 @@ def run_export(config):
 def run_score(config):
   """Writes a CSV of the bits/dim of each image of `--input` (a folder of
   image files or an array file), after the data set's preprocessing: the
-  mean of `eval_draws` 1-sample bounds, and the importance-weighted bound
-  if `--importance_samples`."""
+  mean of `eval_draws` 1-sample bounds (the noise from the model's seed,
+  `--seed`), and the importance-weighted bound if `--importance_samples`."""
   config.validate()
   if not config.input:
     raise BadInput("--mode=score needs --input: a folder of images or an "
@@ -293,12 +293,12 @@ def run_score(config):
     columns[f"{model.metric_name}_importance_weighted"] = np.zeros(len(names))
   progress = keras.utils.Progbar(len(names), unit_name="image",
                                  verbose=1 if sys.stdout.isatty() else 2)
+  draws = tf.constant(config.eval_draws)
   for start in range(0, len(names), config.batch_size):
     batch = pixels[start:start + config.batch_size]
     rows = slice(start, start + len(batch))
-    columns[model.metric_name][rows] = np.mean([
-        model.importance_weighted_bits_per_dim(batch, 1, seed=config.seed + d)
-        for d in range(config.eval_draws)], axis=0)
+    columns[model.metric_name][rows] = model.mean_over_draws(
+        tf.constant(batch), draws).numpy()
     if config.importance_samples:
       columns[f"{model.metric_name}_importance_weighted"][rows] = (
           model.importance_weighted_bits_per_dim(

@@ -127,7 +127,7 @@ class FlowModel(keras.Model):
     if seed is None:
       z = tf.random.normal(shape, dtype=self.flow_dtype)
     else:
-      z = tf.random.stateless_normal(shape, seed=_stateless_seed(seed),
+      z = tf.random.stateless_normal(shape, seed=stateless_seed(seed),
                                      dtype=self.flow_dtype)
     return z * tf.cast(temperature, self.flow_dtype)
 
@@ -160,8 +160,13 @@ class FlowModel(keras.Model):
     # first epoch's time.
     self.optimizer.build(self.trainable_variables)
 
+  def l2_weights(self):
+    """The weights the L2 penalty acts on: what each coupling network
+    lists (subclasses add the weights of other parts they train)."""
+    return [w for net in self.coupling_networks for w in net.l2_weights()]
+
   def l2_penalty(self):
-    weights = [w for net in self.coupling_networks for w in net.l2_weights()]
+    weights = self.l2_weights()
     if not weights:
       return tf.zeros([], self.flow_dtype)
     return tf.add_n([tf.reduce_sum(tf.square(tf.cast(w, self.flow_dtype)))
@@ -210,8 +215,8 @@ class FlowModel(keras.Model):
     draws = tf.constant(num_draws)
 
     def batch_sums(inputs):
-      total, count = self._summed_draws(inputs, draws)
-      return total, count * num_draws
+      means = self.mean_over_draws(inputs, draws)
+      return tf.reduce_sum(means), tf.shape(means)[0]
 
     return self._reduce_batches(data, batch_sums, verbose=verbose)
 
@@ -235,21 +240,16 @@ class FlowModel(keras.Model):
     return total / count if count else float("nan")
 
   @tf.function(reduce_retracing=True)
-  def _summed_draws(self, inputs, num_draws):
-    """(sum over examples and `num_draws` draws of `call`, examples).
-
-    The draws run one at a time (`parallel_iterations=1`): TensorFlow would
-    otherwise overlap loop iterations, running one oneDNN convolution
-    kernel from two threads at once, and oneDNN's kernels are not safe
-    for that (heap corruption, a segfault within a few hundred draws).
-    """
-    total = tf.zeros([], self.flow_dtype)
-    for _ in tf.range(num_draws):
-      tf.autograph.experimental.set_loop_options(parallel_iterations=1)
-      total += tf.reduce_sum(tf.cast(self(inputs, training=False),
-                                     self.flow_dtype))
+  def mean_over_draws(self, inputs, num_draws):
+    """Per example, the mean of what `call` returns over `num_draws` draws
+    of its randomness (moving batch-norm averages), traced once: one
+    draw's memory, the draws in a graph loop (`sequential_loop`)."""
     x, _ = self._split_inputs(inputs)
-    return total, tf.shape(x)[0]
+    total = sequential_loop(
+        num_draws, lambda k, total: total + tf.cast(
+            self(inputs, training=False), self.flow_dtype),
+        tf.zeros(tf.shape(x)[:1], self.flow_dtype))
+    return total / tf.cast(num_draws, self.flow_dtype)
 
   # -- what a run shows and serves --------------------------------------------
 
@@ -301,8 +301,27 @@ class FlowModel(keras.Model):
             "name": self.name}
 
 
-def _stateless_seed(seed):
-  """An int seed -> the (2,) seed of TF's stateless ops; a tensor as it is."""
+def stateless_seed(seed, stream=0):
+  """The (2,) seed of TF's stateless ops: [seed, stream] for an int or a
+  scalar tensor `seed` (`stream` keeps uses of one seed apart); a random
+  one for None."""
+  if seed is None:
+    return tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int64)
   if tf.is_tensor(seed):
-    return tf.stack([tf.cast(seed, tf.int64), tf.zeros([], tf.int64)])
-  return [int(seed), 0]
+    return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
+  return [int(seed), stream]
+
+
+def sequential_loop(num_iterations, body, initial):
+  """`initial` folded through `body(k, value)` for k in [0, num_iterations),
+  a graph loop whose iterations run one at a time.
+
+  TensorFlow would otherwise overlap a while-loop's iterations
+  (`parallel_iterations=10`) and run one oneDNN convolution kernel from two
+  threads at once; oneDNN's kernels are not safe for that (heap
+  corruption, a segfault within a few hundred draws of a model).
+  """
+  _, value = tf.while_loop(
+      lambda k, _: k < num_iterations, lambda k, v: (k + 1, body(k, v)),
+      (tf.constant(0), initial), parallel_iterations=1)
+  return value

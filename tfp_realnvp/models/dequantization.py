@@ -47,6 +47,9 @@ class UniformDequantizer:
 
   kind = "uniform"
 
+  def l2_weights(self):
+    return []
+
   def sample_and_log_prob(self, pixels, seed, dtype=tf.float32):
     return tf.random.stateless_uniform(tf.shape(pixels), seed,
                                        dtype=dtype), None
@@ -129,9 +132,6 @@ class VariationalDequantizer(keras.layers.Layer):
     log_det = self._flow.forward_log_det_jacobian(eps, event_ndims=3,
                                                   **kwargs)
     return u, standard_normal_log_prob(eps) - log_det
-
-  def call(self, pixels, seed):
-    return self.sample_and_log_prob(pixels, seed)
 
   def get_config(self):
     return {**super().get_config(), "image_shape": self.image_shape,

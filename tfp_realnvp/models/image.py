@@ -136,13 +136,9 @@ class RealNVP(base.FlowModel):
     """"uniform" or "variational"."""
     return self.dequantizer.kind
 
-  def l2_penalty(self):
-    penalty = super().l2_penalty()
-    if self.dequantization == "uniform":
-      return penalty
-    return penalty + tf.add_n([
-        tf.reduce_sum(tf.square(tf.cast(w, self.flow_dtype)))
-        for w in self.dequantizer.l2_weights()])
+  def l2_weights(self):
+    """The networks' and the dequantizer's (`FlowModel.l2_weights`)."""
+    return super().l2_weights() + self.dequantizer.l2_weights()
 
   def call(self, inputs, training=None):
     """bits/dim (the bound) of integer pixels, with fresh dequantization
@@ -184,7 +180,8 @@ class RealNVP(base.FlowModel):
     traced function.
     """
     pixels = self._checked(pixels)
-    log_p, log_q = self.log_weight_parts(pixels, label, _seed_pair(seed))
+    log_p, log_q = self.log_weight_parts(pixels, label,
+                                         base.stateless_seed(seed, stream=1))
     return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
 
   def importance_weighted_bits_per_dim(self, pixels, num_samples,
@@ -193,30 +190,23 @@ class RealNVP(base.FlowModel):
     (`bits.py`): tighter than `bits_per_dim` as `num_samples` grows. One
     draw's memory: the draws run in a loop with a running log-sum-exp."""
     pixels = self._checked(pixels)
-    return self._importance_weighted(pixels, label, _seed_pair(seed),
-                                     tf.constant(int(num_samples)))
+    return self._importance_weighted(
+        pixels, label, base.stateless_seed(seed, stream=1),
+        tf.constant(int(num_samples)))
 
   @tf.function(reduce_retracing=True)
   def _importance_weighted(self, pixels, label, seed, num_samples):
-    """The importance-weighted bits/dim per example, traced once."""
-    total = self._summed_log_weights(pixels, label, seed, num_samples)
-    return bits.bits_per_dim(
-        total - tf.math.log(tf.cast(num_samples, total.dtype)),
-        self.num_dims, self.num_levels)
-
-  def _summed_log_weights(self, pixels, label, seed, num_samples):
-    """log sum_k exp(log_weight_k) over `num_samples` draws from seeds
-    folded from `seed`, in a graph loop."""
-    def body(k, acc):
+    """The importance-weighted bits/dim per example, traced once: a running
+    log-sum-exp of the weights of draws from seeds folded from `seed`."""
+    def add_draw(k, log_sum):
       w = self.log_weight(pixels, label,
                           tf.random.experimental.stateless_fold_in(seed, k))
-      return k + 1, tf.experimental.numpy.logaddexp(acc, w)
-    start = tf.fill([tf.shape(pixels)[0]], tf.constant(-math.inf,
-                                                       self.flow_dtype))
-    _, acc = tf.while_loop(lambda k, _: k < num_samples, body,
-                           (tf.constant(0), start),
-                           parallel_iterations=1)  # FlowModel._summed_draws: why
-    return acc
+      return tf.experimental.numpy.logaddexp(log_sum, w)
+    log_sum = base.sequential_loop(
+        num_samples, add_draw,
+        tf.fill(tf.shape(pixels)[:1], tf.constant(-math.inf, self.flow_dtype)))
+    return bits.importance_weighted_bits_per_dim(
+        log_sum, num_samples, self.num_dims, self.num_levels)
 
   def importance_weighted_score(self, data, num_samples, labels=None,
                                 batch_size=256, seed=0, verbose=0):
@@ -225,21 +215,17 @@ class RealNVP(base.FlowModel):
     each batch's `num_samples` draws in one traced loop."""
     base_seed = tf.constant([int(seed), 2], tf.int64)
     batches = iter(range(1, 2 ** 62))
+    samples = tf.constant(int(num_samples))
 
     def batch_sums(inputs):
       pixels, label = self._split_inputs(inputs)
-      batch_seed = tf.random.experimental.stateless_fold_in(base_seed,
-                                                            next(batches))
-      return self._importance_sums(pixels, label, batch_seed,
-                                   tf.constant(int(num_samples)))
+      scores = self._importance_weighted(
+          pixels, label, tf.random.experimental.stateless_fold_in(
+              base_seed, next(batches)), samples)
+      return tf.reduce_sum(scores), tf.shape(scores)[0]
 
     return self._reduce_batches(data, batch_sums, labels, batch_size,
                                 verbose)
-
-  def _importance_sums(self, pixels, label, seed, num_samples):
-    """(sum over the batch of the importance-weighted bits/dim, examples)."""
-    scores = self._importance_weighted(pixels, label, seed, num_samples)
-    return tf.reduce_sum(scores), tf.shape(scores)[0]
 
   def _checked(self, pixels):
     pixels = tf.convert_to_tensor(pixels)
@@ -262,9 +248,8 @@ class RealNVP(base.FlowModel):
                                       seed=seed).numpy())
     per_class = max(1, num_samples // self.num_classes)
     labels = np.repeat(np.arange(self.num_classes, dtype=np.int32), per_class)
-    z = self.sample_latent(len(labels), temperature, seed)
-    images = tf.clip_by_value(self.decode(z, labels), 0., 1.)
-    return figures.grid(images.numpy(), columns=per_class)
+    return figures.grid(self.sample(len(labels), temperature, seed=seed,
+                                    label=labels).numpy(), columns=per_class)
 
   def extra_figures(self, seed=0):
     """The paper's manifold figure (section 5), `latent_manifold`."""
@@ -309,9 +294,3 @@ class RealNVP(base.FlowModel):
             "alpha": self.alpha, "dropout": self.dropout, "seed": self.seed,
             "dequantization": self.dequantization}
 
-
-def _seed_pair(seed):
-  """An int seed -> the (2,) stateless seed [seed, 1]; None -> a random one."""
-  if seed is None:
-    return tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int32)
-  return tf.constant([int(seed), 1], tf.int32)
