@@ -2,6 +2,7 @@
 
 import json
 import os
+import site
 import subprocess
 import sys
 
@@ -15,11 +16,18 @@ def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(
                   "--no-build-isolation", "-q", "-w", str(dist), ROOT],
                  check=True, capture_output=True, timeout=300)
   wheel, = dist.glob("tfp_realnvp-*.whl")
-  # A fresh environment that sees the installed dependencies (TensorFlow is
-  # large) but not this checkout: the wheel is installed into it, not linked.
+  # A fresh environment that sees the running interpreter's packages
+  # (TensorFlow is large) but not this checkout: the wheel is installed into
+  # it, not linked. `--system-site-packages` would not do: inside a virtual or
+  # conda environment it shows the *base* interpreter's packages, not the ones
+  # this suite runs with. A .pth file naming the running interpreter's
+  # site-packages does, in any of the three; its plain path lines add those
+  # folders without running their own .pth files, so the checkout's editable
+  # install stays invisible.
   venv = tmp_path / "venv"
-  subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
-                  str(venv)], check=True, timeout=300)
+  subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
+                 timeout=300)
+  _see_running_packages(venv)
   python, command = venv / "bin" / "python", venv / "bin" / "tfp-realnvp"
   subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
                   "--no-index", str(wheel)], check=True, capture_output=True,
@@ -46,3 +54,16 @@ def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(
   bad = subprocess.run([str(command), "--config=cifar"], cwd=empty, env=env,
                        capture_output=True, text=True, timeout=120)
   assert bad.returncode == 1 and "unknown --config 'cifar'" in bad.stderr
+
+
+def _see_running_packages(venv):
+  """Makes `venv` see this interpreter's installed packages, after its own."""
+  python = venv / "bin" / "python"
+  venv_site = subprocess.run(
+      [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+      check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+  folders = list(site.getsitepackages())
+  if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+    folders.append(site.getusersitepackages())
+  with open(os.path.join(venv_site, "_running_interpreter.pth"), "w") as f:
+    f.write("".join(folder + "\n" for folder in folders))

@@ -4,8 +4,9 @@ The blocks run in README order in one working folder that holds the
 checkout's `train.py` and `flags/`, so later blocks use what earlier ones
 wrote (the quick start's run, the export). Shell commands get tiny model and
 training flags appended (the README's are the real ones); `pip install` is
-what CI runs before the suite, and `pytest` is this suite, so those two are
-not run again. `text` blocks show output and are not run.
+what CI runs before the suite (in the virtual environment that the
+`venv`/`activate` lines make, which is the one this suite runs in), and
+`pytest` is this suite, so those are not run again. `text` blocks show output and are not run.
 """
 
 import os
@@ -21,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--num_scales=2", "--num_res_blocks=1", "--num_filters=4",
         "--epochs=1", "--steps_per_epoch=2", "--eval_draws=1",
         "--sample_every=100", "--num_samples=4", "--time_limit=0"]
-NOT_RUN = ("pip ", "python -m pytest")
+NOT_RUN = ("pip ", "python -m pytest", "python3 -m venv", ". .venv/bin/activate")
 
 
 def readme_blocks():
@@ -80,3 +81,15 @@ def test_every_readme_code_block_runs(tmp_path):
   assert ran >= 8
   assert (tmp_path / "runs" / "digits" / "flags.txt").exists()
   assert (tmp_path / "exported" / "saved_model.pb").exists()
+
+
+def test_ci_runs_the_readme_install_and_test_commands_in_a_new_venv():
+  """.ci/run holds the README's "Tests" block, line for line, in that order."""
+  tests_block = re.search(r"^## Tests\n.*?^```bash\n(.*?)^```",
+                          open(os.path.join(ROOT, "README.md")).read(),
+                          re.S | re.M).group(1).strip().splitlines()
+  with open(os.path.join(ROOT, ".ci", "run")) as f:
+    ci = [line.strip() for line in f if not line.startswith("#")]
+  assert tests_block[0].startswith("python3 -m venv")
+  where = [ci.index(line) for line in tests_block]
+  assert where == sorted(where), (tests_block, ci)
