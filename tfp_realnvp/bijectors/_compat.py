@@ -26,21 +26,32 @@ breaks without it.
   `_get_variable_index`: the optimizer's `m` and `v` of one variable, for
   `models/optimizer.py`'s fused update. Keras' `update_step` reads them the
   same way; no public accessor exists.
+* TFP's private `_Chain` (`tfb.Chain` of bijectors that are not
+  CompositeTensors, which TFP's `Chain.__new__` returns instead of a
+  `tfb.Chain`) and a `tfb.Composition`'s `_bijectors`: a composition built
+  around one chain (TFP's `Glow`, this package's `MultiScale`) applies that
+  chain's parts last first, which its public `bijectors` list does not say.
+  `tree.walk` needs the order in which `forward` applies the parts, so that
+  a flow's networks come out in the order the model's checkpoints hold them.
 * `strategy.extended._in_multi_worker_mode()` (TF internal): whether a
   `MultiWorkerMirroredStrategy` spans several workers (with one worker it
   behaves like a local strategy). Keras 3.15 needs a workaround only then.
 """
 
 import tensorflow as tf
+import tensorflow_probability as tfp
 from keras.src.backend.common import global_state
+from tensorflow_probability.python.bijectors import chain as tfp_chain
 from tensorflow_probability.python.internal import cache_util
 from tensorflow_probability.python.internal import prefer_static
 
 __all__ = ["ps", "greedy_cache", "TrainingModeGreedyCache",
            "keras_training_mode", "underlying_variable",
-           "in_multi_worker_mode", "adam_slots"]
+           "in_multi_worker_mode", "adam_slots",
+           "composition_parts_in_forward_order"]
 
 ps = prefer_static
+tfb = tfp.bijectors
 
 _FORWARD, _INVERSE = "_augmented_forward", "_augmented_inverse"
 
@@ -109,3 +120,15 @@ def adam_slots(optimizer, variable):
   """(m, v): a built `keras.optimizers.Adam`'s slot variables of `variable`."""
   index = optimizer._get_variable_index(variable)  # pylint: disable=protected-access
   return optimizer._momentums[index], optimizer._velocities[index]  # pylint: disable=protected-access
+
+
+def composition_parts_in_forward_order(composition):
+  """The parts of a `tfb.Composition` in the order its `forward` applies
+  them: a chain's (or a composition's around one chain) last part first;
+  other compositions' (`JointMap`, `Blockwise`) as they list them."""
+  inner = composition
+  while (not isinstance(inner, tfp_chain._Chain) and  # pylint: disable=protected-access
+         isinstance(getattr(inner, "_bijectors", None), tfb.Composition)):
+    inner = inner._bijectors  # pylint: disable=protected-access
+  parts = list(composition.bijectors)
+  return parts[::-1] if isinstance(inner, tfp_chain._Chain) else parts  # pylint: disable=protected-access

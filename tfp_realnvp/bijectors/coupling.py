@@ -1,66 +1,55 @@
-"""Affine coupling layers (Dinh et al. 2017, section 3.3-3.4).
+"""Coupling layers (Dinh et al. 2017, section 3.3-3.4): the equation, in one place.
 
-The coupling equation, the only place it is written in this package. With `b`
-the binary mask (1 = kept, see `masks.py`), `s` and `t` the log-scale and
-shift computed by a network from the kept entries only::
+With `b` the binary mask (1 = kept, `masks.py`), `theta` the parameters a
+network computes from the kept entries only, and `g_theta` an element-wise
+bijector (`elementwise.py`; the paper's is affine)::
 
-    y = b * x + (1 - b) * (x * exp(s(b * x)) + t(b * x))        (forward)
-    x = b * y + (1 - b) * (y - t(b * y)) * exp(-s(b * y))       (inverse)
-    log |det dy/dx| = sum over transformed entries of s(b * x)
+    y = b * x + (1 - b) * g_theta(b * x)(x)                   (forward)
+    x = b * y + (1 - b) * g_theta(b * y)^-1(y)                (inverse)
+    log |det dy/dx| = sum over transformed entries of log g'(x)
 
-Because the kept entries pass through unchanged, `s(b * y) = s(b * x)`: the
-inverse never inverts the networks, and the Jacobian is triangular.
+and with the paper's affine `g`, `y = b * x + (1 - b) * (x * exp(s) + t)`,
+whose log-det is the sum of `s` over the transformed entries. Because the
+kept entries pass through unchanged, theta(b * y) = theta(b * x): the
+inverse never inverts the network, and the Jacobian is triangular.
+
+Two ways to choose the kept entries, one class each:
+
+* `MaskedCoupling` (`masked_coupling.py`): a binary mask of the event
+  shape (fixed, or made from the input's size: the checkerboard);
+* `SplitCoupling` (`split_coupling.py`): one half of the last axis is
+  kept, the network sees only that half (the channel-wise coupling).
 
 Direction: as for every bijector of this package, `forward` is the paper's
 `f`, data -> latent. The generative model uses `tfb.Invert` of the chain.
 
 The networks are evaluated once per direction: the bijectors use TFP's
-`BijectorCacheWithGreedyAttrs`, so `forward` computes the log-det at the same
-time and `forward_log_det_jacobian` reads it from the cache (TFP's own
-`tfb.RealNVP` runs the network a second time for the log-det).
+`BijectorCacheWithGreedyAttrs` (`greedy.py`), so `forward` computes the
+log-det at the same time (TFP's own `tfb.RealNVP` runs the network twice).
 
 Network contract, `shift_and_log_scale_fn(conditioner_input, **kwargs)`:
-  * it receives a tensor of shape `(N,) + input_event_shape` where `N` is the
-    product of the batch dimensions (batch dimensions are flattened to one
-    and restored afterwards, so a Keras layer sees the rank it expects);
-  * it returns `(shift, log_scale)`, each of shape `(N,) + transformed_shape`;
+  * it receives a tensor of shape `(N,) + conditioner_event_shape` where `N`
+    is the product of the batch dimensions (they are flattened to one and
+    restored afterwards, so a Keras layer sees the rank it expects);
+  * it returns the inner bijector's parameters in order (`(shift,
+    log_scale)` for affine), each of shape `(N,) + transformed_shape`;
   * `kwargs` are the conditioning keyword arguments given to the bijector
     (e.g. `label=`); tensors among them share x's batch shape and are
     flattened the same way.
 """
 
-import abc
-
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
-from tfp_realnvp.bijectors import masks
 from tfp_realnvp.bijectors._compat import ps
 
 tfb = tfp.bijectors
 
-__all__ = [
-    "affine_forward",
-    "affine_inverse",
-    "AffineCoupling",
-    "MaskedCoupling",
-    "MaskedAffineCoupling",
-    "CheckerboardAffineCoupling",
-    "ChannelAffineCoupling",
-]
-
-
-def affine_forward(x, shift, log_scale):
-  """The coupling equation on the transformed entries: x * exp(s) + t."""
-  return x * tf.exp(log_scale) + shift
-
-
-def affine_inverse(y, shift, log_scale):
-  """Inverse of `affine_forward`: (y - t) * exp(-s)."""
-  return (y - shift) * tf.exp(-log_scale)
+__all__ = ["Coupling", "AffineCoupling"]
 
 
 def _flatten_batch(t, batch_rank):
@@ -77,19 +66,29 @@ def _unflatten_batch(t, batch_shape, batch_rank):
   return tf.reshape(t, ps.concat([batch_shape, ps.shape(t)[1:]], axis=0))
 
 
-class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
-                     tfb.Bijector):
-  """Base class of the affine couplings: the equation, the caching, the call.
+def _pair_words(names):
+  return ("a pair" if len(names) == 2 else f"{len(names)} tensor(s)") + (
+      f" ({', '.join(names)})")
 
-  Subclasses say which entries are kept and how the network sees them by
-  implementing `_coupling_parameters(x, **kwargs) -> (x_t, shift, log_scale)`
-  (the transformed part of `x` and its parameters) and `_merge(x, y_t)` (put
-  the transformed part back next to the kept entries of `x`).
+
+class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
+               tfb.Bijector):
+  """Base of the couplings: the equation of the module docstring.
+
+  A subclass says which entries are kept with two methods:
+  `_partition(x) -> (conditioner_input, x_t, transformed)` (the network's
+  input, the entries `g` acts on, and a 0/1 weight of the entries of `x_t`
+  that are transformed, or None for all) and `_merge(x, y_t)`.
   """
 
-  def __init__(self, shift_and_log_scale_fn, event_ndims, validate_args,
-               parameters, name):
+  def __init__(self, shift_and_log_scale_fn, bijector_fn, event_ndims,
+               validate_args, parameters, name):
+    if not isinstance(bijector_fn, elementwise.ElementwiseFactory):
+      raise TypeError(f"{name}: bijector_fn must be an "
+                      "elementwise.ElementwiseFactory (e.g. elementwise."
+                      f"affine); got {bijector_fn!r}.")
     self._shift_and_log_scale_fn = shift_and_log_scale_fn  # tracked attribute
+    self._bijector_fn = bijector_fn
     self._event_ndims = int(event_ndims)
     self._init_keras_tracking(shift_and_log_scale_fn)
     super().__init__(
@@ -105,21 +104,39 @@ class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
 
   @property
   def shift_and_log_scale_fn(self):
+    """The network (the conditioner)."""
     return self._shift_and_log_scale_fn
+
+  @property
+  def bijector_fn(self):
+    """The inner element-wise transformation's factory."""
+    return self._bijector_fn
 
   # -- the coupling, both directions --------------------------------------
 
+  def _apply(self, x, forward, **kwargs):
+    """(the merged output, log|det| of this direction) at x (or y)."""
+    conditioner_input, x_t, transformed = self._partition(x)
+    inner = self._bijector_fn(
+        *self._call_network(conditioner_input, x_t, transformed, **kwargs))
+    if forward:
+      y_t = inner.forward(x_t)
+      ldj = inner.forward_log_det_jacobian(x_t, event_ndims=0)
+    else:
+      y_t = inner.inverse(x_t)
+      ldj = inner.inverse_log_det_jacobian(x_t, event_ndims=0)
+    ldj = tf.broadcast_to(ldj, ps.shape(x_t))
+    if transformed is not None:
+      ldj = ldj * transformed
+    return self._merge(x, y_t), self._sum_event(ldj)
+
   def _augmented_forward(self, x, **kwargs):
-    x_t, shift, log_scale = self._coupling_parameters(x, **kwargs)
-    y = self._merge(x, affine_forward(x_t, shift, log_scale))
-    fldj = self._sum_event(log_scale)
+    y, fldj = self._apply(x, True, **kwargs)
     return y, {"fldj": fldj, "ildj": -fldj}
 
   def _augmented_inverse(self, y, **kwargs):
     # The kept entries of y are those of x, so the network sees the same input.
-    y_t, shift, log_scale = self._coupling_parameters(y, **kwargs)
-    x = self._merge(y, affine_inverse(y_t, shift, log_scale))
-    ildj = -self._sum_event(log_scale)
+    x, ildj = self._apply(y, False, **kwargs)
     return x, {"ildj": ildj, "fldj": -ildj}
 
   # -- helpers for subclasses ---------------------------------------------
@@ -137,8 +154,11 @@ class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
           f"(batch dims + event of rank {self._event_ndims}); got shape "
           f"{x.shape}.")
 
-  def _call_network(self, conditioner_input, transformed_like, **kwargs):
-    """Runs the network; returns (shift, log_scale) shaped like `transformed_like`."""
+  def _call_network(self, conditioner_input, transformed_like, transformed,
+                    **kwargs):
+    """Runs the network; returns its parameters shaped like
+    `transformed_like`, zero where `transformed` is 0 (so `g` is the
+    identity there, and nothing overflows on the kept entries)."""
     batch_rank = conditioner_input.shape.rank - self._event_ndims
     batch_shape = ps.shape(conditioner_input)[:batch_rank]
     flat_kwargs = {
@@ -147,13 +167,17 @@ class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
     out = self._shift_and_log_scale_fn(
         _flatten_batch(conditioner_input, batch_rank), **flat_kwargs)
     self._track_keras_weights()
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
+    names = self._bijector_fn.parameter_names
+    if len(names) == 1 and tf.is_tensor(out):
+      out = (out,)
+    if not isinstance(out, (tuple, list)) or len(out) != len(names):
       raise TypeError(
-          f"{self.name}: shift_and_log_scale_fn must return a pair "
-          f"(shift, log_scale); got {type(out).__name__}.")
+          f"{self.name}: shift_and_log_scale_fn must return "
+          f"{_pair_words(names)} for the {self._bijector_fn.name} coupling; "
+          f"got {type(out).__name__}.")
     expected = transformed_like.shape[batch_rank:]
     results = []
-    for what, t in zip(("shift", "log_scale"), out):
+    for what, t in zip(names, out):
       t = tf.cast(t, transformed_like.dtype)  # e.g. a bfloat16 network
       got = t.shape[1:]
       if (t.shape.rank is not None and
@@ -165,169 +189,17 @@ class AffineCoupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
             "the entries this coupling transforms.")
       if self.validate_args:
         t = tf.ensure_shape(t, [None] + expected.as_list())
-      results.append(_unflatten_batch(t, batch_shape, batch_rank))
-    return tuple(results)
+      t = _unflatten_batch(t, batch_shape, batch_rank)
+      results.append(t if transformed is None else t * transformed)
+    return results
 
 
-class MaskedCoupling(AffineCoupling):
-  """Base of the couplings that keep the entries where a binary mask is 1.
-
-  The network sees `conditioner_input(x, b)` (by default `b * x`) and returns
-  `shift` and `log_scale` of x's event shape; they are used only where
-  `b = 0`. Subclasses say what the mask is by implementing `_mask_for(x)`,
-  a tensor broadcastable against the event of `x` (1 = kept).
-  """
-
-  @abc.abstractmethod
-  def _mask_for(self, x):
-    """The mask (1 = kept) as a tensor broadcastable against x's event."""
-
-  def _conditioner_input(self, x, mask):
-    return x * mask
-
-  def _coupling_parameters(self, x, **kwargs):
-    self._check_event_rank(x)
-    mask = self._mask_for(x)
-    shift, log_scale = self._call_network(
-        self._conditioner_input(x, mask), x, **kwargs)
-    # Zero parameters on kept entries make the equation the identity there.
-    return x, shift * (1. - mask), log_scale * (1. - mask)
-
-  def _merge(self, x, y_t):
-    del x  # the kept entries of y_t are already those of x, exactly
-    return y_t
+# Today's name of the base class (conditioning kwargs are routed to every
+# `Coupling`, e.g. `route_kwargs(flow, {AffineCoupling: {"label": y}})`).
+AffineCoupling = Coupling
 
 
-class MaskedAffineCoupling(MaskedCoupling):
-  """Affine coupling with a fixed binary mask, for any event shape.
-
-  The network sees `b * x` (shape: batch + mask.shape) and returns `shift`
-  and `log_scale` of the same shape. Vectors use it with
-  `masks.alternating_mask` (2-D toy densities, tabular data, variational
-  posteriors).
-
-  Args:
-    mask: array of 0s and 1s (1 = kept), of the event shape; its rank is
-      `forward_min_event_ndims`.
-    shift_and_log_scale_fn: the network, see the module docstring.
-    validate_args: Python `bool`, check shapes at run time too.
-    name: Python `str`; also the key under which `tfb.Chain` routes
-      conditioning kwargs to this bijector.
-  """
-
-  def __init__(self, mask, shift_and_log_scale_fn, validate_args=False,
-               name="masked_affine_coupling"):
-    parameters = dict(locals())
-    mask = np.asarray(mask)
-    if mask.ndim < 1 or not np.all((mask == 0) | (mask == 1)):
-      raise ValueError("MaskedAffineCoupling: mask must be an array of 0s and "
-                       f"1s of rank >= 1; got {mask!r}.")
-    self._mask = mask.astype(np.float32)
-    super().__init__(shift_and_log_scale_fn, event_ndims=mask.ndim,
-                     validate_args=validate_args, parameters=parameters,
-                     name=name)
-
-  @property
-  def mask(self):
-    return self._mask
-
-  def _mask_for(self, x):
-    event_shape = x.shape[-self._event_ndims:]
-    if not event_shape.is_compatible_with(self._mask.shape):
-      raise ValueError(f"{self.name}: input event shape {event_shape} does not "
-                       f"match the mask's shape {self._mask.shape}.")
-    return tf.constant(self._mask, dtype=x.dtype)
-
-
-class CheckerboardAffineCoupling(MaskedCoupling):
-  """Affine coupling of images (H, W, C) with a checkerboard mask.
-
-  Mask `b[h, w] = (h + w + parity) mod 2`, the same for every channel
-  (`masks.checkerboard_mask`; it depends on the image size, so it is made
-  for each input). The network sees `concat([b * x, b], -1)`, shape
-  (N, H, W, C + 1): the masked image plus the mask as an extra channel, as
-  the reference does, so it can tell a kept zero from a masked entry. It
-  returns `shift`, `log_scale` of shape (N, H, W, C).
-
-  Args:
-    parity: 0 or 1; couplings alternate parities.
-    shift_and_log_scale_fn: the network, see the module docstring.
-    validate_args: Python `bool`.
-    name: Python `str`.
-  """
-
-  def __init__(self, parity, shift_and_log_scale_fn, validate_args=False,
-               name="checkerboard_affine_coupling"):
-    parameters = dict(locals())
-    self._parity = _check_parity(parity)
-    super().__init__(shift_and_log_scale_fn, event_ndims=3,
-                     validate_args=validate_args, parameters=parameters,
-                     name=name)
-
-  @property
-  def parity(self):
-    return self._parity
-
-  def _mask_for(self, x):
-    height, width = x.shape[-3], x.shape[-2]
-    if height is None or width is None:
-      height, width = tf.shape(x)[-3], tf.shape(x)[-2]
-    return masks.checkerboard_mask(height, width, self._parity, x.dtype)
-
-  def _conditioner_input(self, x, mask):
-    mask_channel = tf.broadcast_to(mask, ps.shape(x[..., :1]))
-    return tf.concat([x * mask, mask_channel], axis=-1)
-
-
-class ChannelAffineCoupling(AffineCoupling):
-  """Affine coupling of images (H, W, C) with a channel-wise mask, C even.
-
-  `parity=0` keeps channels [0, C/2) and transforms [C/2, C); `parity=1` the
-  reverse (`masks.channel_halves`). The network sees only the kept half,
-  shape (N, H, W, C/2), and returns `shift`, `log_scale` for the other half,
-  shape (N, H, W, C/2).
-
-  Args:
-    parity: 0 or 1.
-    shift_and_log_scale_fn: the network, see the module docstring.
-    validate_args: Python `bool`.
-    name: Python `str`.
-  """
-
-  def __init__(self, parity, shift_and_log_scale_fn, validate_args=False,
-               name="channel_affine_coupling"):
-    parameters = dict(locals())
-    self._parity = _check_parity(parity)
-    super().__init__(shift_and_log_scale_fn, event_ndims=3,
-                     validate_args=validate_args, parameters=parameters,
-                     name=name)
-
-  @property
-  def parity(self):
-    return self._parity
-
-  def _halves(self, x):
-    self._check_event_rank(x)
-    channels = x.shape[-1]
-    if channels is None or channels % 2:
-      raise ValueError(
-          f"{self.name}: a channel-wise coupling needs a known, even number "
-          f"of channels; got {channels} (input shape {x.shape}).")
-    return masks.channel_halves(channels, self._parity)
-
-  def _coupling_parameters(self, x, **kwargs):
-    kept, transformed = self._halves(x)
-    x_t = x[..., transformed]
-    shift, log_scale = self._call_network(x[..., kept], x_t, **kwargs)
-    return x_t, shift, log_scale
-
-  def _merge(self, x, y_t):
-    kept, _ = self._halves(x)
-    parts = [x[..., kept], y_t]
-    return tf.concat(parts if self._parity == 0 else parts[::-1], axis=-1)
-
-
-def _check_parity(parity):
+def check_parity(parity):
   if parity not in (0, 1):
     raise ValueError(f"parity must be 0 or 1; got {parity!r}.")
   return int(parity)

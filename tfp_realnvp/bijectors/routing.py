@@ -4,21 +4,17 @@ TFP routes a call's keyword arguments one level deep and by name: `tfb.Chain`
 gives `kwargs[sub.name]` to each sub-bijector, `tfb.Invert` passes them on,
 and `FactorOut` hands them to its inner bijector. `route_kwargs` builds the
 nested dictionary that reaches every sub-bijector of a given type in a tree
-of `Chain`, `Invert` and `FactorOut`, for example a class label to every
-coupling of a conditional flow::
+of `Chain`s and other compositions, `Invert` and `FactorOut` (`tree.py`),
+for example a class label to every coupling of a conditional flow::
 
     flow.log_prob(x, bijector_kwargs=route_kwargs(
-        flow.bijector, {AffineCoupling: {"label": y}}))
+        flow.bijector, {Coupling: {"label": y}}))
 
 Within one `Chain`, sub-bijectors that get keyword arguments must have
 distinct names, or equal arguments (TFP's name-keyed protocol).
 """
 
-import tensorflow_probability as tfp
-
-from tfp_realnvp.bijectors.factor_out import FactorOut
-
-tfb = tfp.bijectors
+from tfp_realnvp.bijectors import tree
 
 __all__ = ["route_kwargs"]
 
@@ -27,8 +23,7 @@ def route_kwargs(bijector, routes):
   """Nested `bijector_kwargs` of `bijector` giving `routes[type]` to each match.
 
   Args:
-    bijector: a `tfb.Bijector`, possibly a tree of `Chain`, `Invert` and
-      `FactorOut`.
+    bijector: a `tfb.Bijector`, possibly a tree (`tree.walk`).
     routes: dict `{bijector class (or tuple of classes): kwargs dict}`; a
       sub-bijector that is an instance of a key gets that key's kwargs
       (of the first matching key).
@@ -39,15 +34,11 @@ def route_kwargs(bijector, routes):
   for kind, kwargs in routes.items():
     if isinstance(bijector, kind):
       return dict(kwargs)
-  if isinstance(bijector, FactorOut):
-    return route_kwargs(bijector.inner, routes)
-  # tfb.Invert and tfb.Chain of non-CompositeTensor bijectors are TFP's
-  # private _Invert and _Chain, so look at what they hold, not at their type.
-  inverted = getattr(bijector, "bijector", None)
-  if isinstance(inverted, tfb.Bijector):
-    return route_kwargs(inverted, routes)
+  parts = tree.children(bijector)
+  if len(parts) == 1 and not hasattr(bijector, "bijectors"):
+    return route_kwargs(parts[0], routes)  # Invert, FactorOut: passed on
   routed = {}
-  for sub in getattr(bijector, "bijectors", None) or ():
+  for sub in parts:
     sub_kwargs = route_kwargs(sub, routes)
     if not sub_kwargs:
       continue
