@@ -25,7 +25,7 @@ def main(argv):
   """Empties --model_dir (a fresh run, not a resume), trains, copies the
   figure to --png, prints the results."""
   del argv
-  config = job.from_flags().validate()
+  config = job.from_flags()
   shutil.rmtree(config.model_dir, ignore_errors=True)
   results = job.execute(config)
   png = flags.FLAGS.png

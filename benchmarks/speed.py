@@ -272,8 +272,13 @@ def set_threads(setting, row, batch):
     return "default"
   from tfp_realnvp.models import presets
   _, preset, overrides = MODELS[name]
-  return runtime.configure("auto", batch, presets.preset(preset, **overrides),
-                           jit_compile=row.endswith(":xla"))
+  kwargs = presets.preset(preset, **overrides)
+  jit = row.endswith(":xla")
+  if not hasattr(runtime, "RuntimeSettings"):  # a revision before the change
+    return runtime.configure("auto", batch, kwargs, jit_compile=jit)
+  height, width, _ = kwargs["image_shape"]
+  work = batch * height * width * kwargs["num_filters"]
+  return str(runtime.configure("auto", work, jit_compile=jit))
 
 
 def child(row, batch, steps, threads):

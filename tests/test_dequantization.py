@@ -15,6 +15,7 @@ from conftest import report
 from tfp_realnvp import RealNVP
 from tfp_realnvp import bits
 from tfp_realnvp.models import dequantization
+from tfp_realnvp.models import scoring
 
 
 def _perturb(layer, seed=0, scale=0.3):
@@ -152,9 +153,9 @@ def test_importance_weighted_score_is_not_above_the_one_sample_score():
   model = _model("variational", shape=(8, 8, 1), levels=17)
   _perturb(model.dequantizer, scale=0.1)
   pixels = _pixels((40, 8, 8, 1), 17, seed=3)
-  one = model.mean_score(pixels, num_draws=4, batch_size=16)
-  many = model.importance_weighted_score(pixels, 16, batch_size=16)
-  single = model.importance_weighted_score(pixels, 1, batch_size=16)
+  one = scoring.mean_score(model, pixels, num_draws=4, batch_size=16)
+  many = scoring.importance_weighted_score(model, pixels, 16, batch_size=16)
+  single = scoring.importance_weighted_score(model, pixels, 1, batch_size=16)
   report("importance-weighted score, random variational q: K=1 / K=16",
          f"{single:.4f} / {many:.4f}; mean 1-sample score {one:.4f}")
   assert many < single and many < one

@@ -16,7 +16,9 @@ from tfp_realnvp import RealNVP
 from tfp_realnvp import data
 from tfp_realnvp.job import config as job_config
 from tfp_realnvp.job import export
+from tfp_realnvp.job import resolve
 from tfp_realnvp.job import run
+from tfp_realnvp.job import train
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
@@ -107,13 +109,19 @@ def test_the_model_dir_says_how_to_repeat_the_run(trained, tmp_path):
   job_config.define_flags(values)
   values(["train.py", f"--flagfile={config.model_dir}/flags.txt"])
   assert job_config.from_flags(values) == config
+  with open(os.path.join(config.model_dir, "settings.json")) as f:
+    settings = json.load(f)
+  assert settings["model"]["num_filters"] == 4
+  assert JobConfig.from_json(settings) == config
+  assert set(settings) == set(job_config.SECTIONS)
 
 
 def test_a_resume_says_which_changed_settings_are_in_force(tmp_path, capsys):
   folder = ModelDir(str(tmp_path))
-  folder.write_flags(_tiny(tmp_path).as_flagfile())
+  before = _tiny(tmp_path)
+  folder.write_settings(before.to_json(), before.as_flagfile())
   os.makedirs(folder.join("backup", "chief"))
-  run._say_what_changed(_tiny(tmp_path, learning_rate=0.002, epochs=5), folder)
+  train._say_what_changed(_tiny(tmp_path, learning_rate=0.002, epochs=5), folder)
   out = capsys.readouterr().out
   assert "changed settings (these values are in force)" in out
   assert "--epochs=5 (was 2)" in out and "--learning_rate=0.002 (was 0.001)" in out
@@ -186,7 +194,7 @@ def test_bad_configurations_name_the_problem(tmp_path, changes, message):
   config = _tiny(tmp_path, **changes)
   with pytest.raises(ValueError, match=message):
     config.validate()
-    run.build_model(config)
+    resolve.model_spec(config, resolve.source(config))
 
 
 def test_train_py_errors_for_missing_flagfile_and_bad_values():
@@ -226,13 +234,11 @@ def test_the_command_line_prints_a_line_per_epoch_and_no_logs(tmp_path):
 
 def test_every_flagfile_parses_and_names_a_known_dataset():
   for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
-    with open(os.path.join(ROOT, "flags", name)) as f:
-      lines = [l.strip() for l in f if l.strip().startswith("--")]
-    values = dict(l[2:].split("=", 1) for l in lines)
-    assert values["dataset"] in data.DATASETS, name
-    config = JobConfig(dataset=values["dataset"],
-                           preset=values.get("preset"))
-    config.validate()
+    values = flags.FlagValues()
+    job_config.define_flags(values)
+    values(["train.py", f"--flagfile={os.path.join(ROOT, 'flags', name)}"])
+    config = job_config.from_flags(values).validate()
+    assert config.dataset in data.DATASETS, name
 
 
 def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):

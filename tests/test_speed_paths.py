@@ -15,10 +15,13 @@ import pytest
 import tensorflow as tf
 
 from tfp_realnvp import RealNVP
+from tfp_realnvp import VectorRealNVP
 from tfp_realnvp import runtime
+from tfp_realnvp.job import resolve
 from tfp_realnvp.data import pipeline
 from tfp_realnvp.models import FusedAdam
-from tfp_realnvp.models import networks
+from tfp_realnvp.models import layers
+from tfp_realnvp.models import scoring
 
 
 def _apply_step(optimizer, variables):
@@ -52,14 +55,14 @@ def test_fused_adam_takes_keras_adams_steps_and_keeps_its_slots():
 def test_fused_batch_norm_matches_keras_output_gradient_and_moving_stats():
   x = tf.constant(np.random.RandomState(1).randn(8, 5, 5, 3) * 2 + 1,
                   tf.float32)
-  layers = []
-  for cls in (keras.layers.BatchNormalization, networks.BatchNormalization):
+  both = []
+  for cls in (keras.layers.BatchNormalization, layers.BatchNormalization):
     layer = cls(momentum=0.9, epsilon=1e-4, scale=False)
     layer.build(x.shape)
     layer.beta.assign([0.3, -0.2, 0.5])
-    layers.append(layer)
+    both.append(layer)
   results = []
-  for layer in layers:
+  for layer in both:
     with tf.GradientTape() as tape:
       tape.watch(x)
       y = layer(x, training=True)
@@ -70,8 +73,8 @@ def test_fused_batch_norm_matches_keras_output_gradient_and_moving_stats():
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4,
                                atol=1e-5)
   # Inference: both use the (equal) moving statistics.
-  np.testing.assert_allclose(layers[0](x, training=False),
-                             layers[1](x, training=False), rtol=1e-5,
+  np.testing.assert_allclose(both[0](x, training=False),
+                             both[1](x, training=False), rtol=1e-5,
                              atol=1e-6)
 
 
@@ -86,9 +89,9 @@ def test_one_pass_evaluation_draws_the_noise_predict_draws():
   by_predict = np.mean([np.mean(model.predict(data, verbose=0))
                         for _ in range(3)])
   model._noise_seed.state.assign(state)  # pylint: disable=protected-access
-  one_pass = model.mean_score(data, num_draws=3)
+  one_pass = scoring.mean_score(model, data, num_draws=3)
   np.testing.assert_allclose(one_pass, by_predict, rtol=1e-5)
-  assert model.mean_score(data, num_draws=3) != one_pass  # fresh noise
+  assert scoring.mean_score(model, data, num_draws=3) != one_pass  # fresh noise
 
 
 # Many draws of the traced evaluation loops, in a child process: when the
@@ -98,11 +101,12 @@ def test_one_pass_evaluation_draws_the_noise_predict_draws():
 _MANY_DRAWS = """
 import numpy as np
 from tfp_realnvp import RealNVP
+from tfp_realnvp.models import scoring
 model = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=8,
                 num_levels=4)
 pixels = np.random.RandomState(0).randint(0, 4, (8, 4, 4, 1))
 for seed in range(10):
-  model.mean_score(pixels, num_draws=300)
+  scoring.mean_score(model, pixels, num_draws=300)
   model.importance_weighted_bits_per_dim(pixels, 300, seed=seed)
 print("survived")
 """
@@ -116,16 +120,17 @@ def test_evaluation_loops_run_many_draws_without_corrupting_memory():
       child.returncode, child.stderr[-2000:])
 
 
-@pytest.mark.parametrize("setting, kwargs, expected", [
-    ("auto", dict(image_shape=(8, 8, 1), num_filters=32), "small"),
-    ("auto", dict(image_shape=(32, 32, 3), num_filters=32), None),
-    ("auto", dict(num_features=2), "small"),
-    ("default", dict(image_shape=(8, 8, 1), num_filters=32), None),
-    ("2,1", dict(image_shape=(32, 32, 3), num_filters=32), (2, 1)),
+@pytest.mark.parametrize("setting, spec, expected", [
+    ("auto", (RealNVP, dict(image_shape=(8, 8, 1), num_filters=32)), "small"),
+    ("auto", (RealNVP, dict(image_shape=(32, 32, 3), num_filters=32)), None),
+    ("auto", (VectorRealNVP, dict(num_features=2)), "small"),
+    ("default", (RealNVP, dict(image_shape=(8, 8, 1), num_filters=32)), None),
+    ("2,1", (RealNVP, dict(image_shape=(32, 32, 3), num_filters=32)), (2, 1)),
 ])
-def test_runtime_rule(setting, kwargs, expected):
-  assert runtime.plan("auto", 64, kwargs, jit_compile=True) is None
-  plan = runtime.plan(setting, 64, kwargs)
+def test_runtime_rule(setting, spec, expected):
+  work = resolve.ModelSpec(*spec).step_work(64)
+  assert runtime.plan("auto", work, jit_compile=True) is None
+  plan = runtime.plan(setting, work)
   if expected == "small":
     assert plan[0] == 1 and plan[1] >= 1
   else:

@@ -67,10 +67,7 @@ def _main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   if not flags.FLAGS["verbosity"].present:
     logging.set_verbosity(logging.ERROR)
-  try:
-    config = job.from_flags().validate()
-  except ValueError as e:
-    raise app.UsageError(str(e)) from None
+  config = job.from_flags()  # each flag was checked as it was parsed
   print(f"model_dir: {os.path.abspath(config.model_dir)}", flush=True)
   try:
     results = job.execute(config)

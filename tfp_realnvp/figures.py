@@ -1,7 +1,7 @@
 """Pictures a person looks at: sample grids, 2-D densities, PNG files.
 
 Pure layout (numpy in, uint8 images out) plus writing PNGs; the models
-decide what to draw (`FlowModel.sample_figure`), the job where to write it.
+decide what to draw (`models/figures.py`), the job where to write it.
 """
 
 import math

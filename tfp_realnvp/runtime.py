@@ -30,12 +30,14 @@ count as small. The settings can change only before TensorFlow starts its
 runtime, so a process calls `configure` first.
 """
 
+import dataclasses
 import os
+import typing
 
 import tensorflow as tf
 
-__all__ = ["SMALL_WORK", "SLOW_GRAPPLER_PASSES", "check", "plan",
-           "configure"]
+__all__ = ["SMALL_WORK", "SLOW_GRAPPLER_PASSES", "RuntimeSettings", "check",
+           "plan", "configure"]
 
 SMALL_WORK = 2 ** 19
 
@@ -61,15 +63,26 @@ def check(setting):
           f"0 = TensorFlow's choice); got {setting!r}.")
 
 
-def plan(setting, batch_size, model_kwargs, jit_compile=False):
+@dataclasses.dataclass(frozen=True)
+class RuntimeSettings:
+  """What `configure` set: thread counts (None: TensorFlow's defaults),
+  whether the slow Grappler passes were skipped, and whether TensorFlow
+  had already started (then nothing could change)."""
+  intra_op_threads: typing.Optional[int] = None
+  inter_op_threads: typing.Optional[int] = None
+  fast_grappler: bool = False
+  too_late: bool = False
+
+
+def plan(setting, step_work, jit_compile=False):
   """(intra_op, inter_op) thread counts for `setting`, or None to keep
   TensorFlow's defaults (and Grappler).
 
   Args:
     setting: "auto", "default" or "INTRA,INTER".
-    batch_size: examples per step.
-    model_kwargs: the model's constructor arguments (`image_shape`,
-      `num_filters` for image models).
+    step_work: batch_size * height * width * num_filters of an image
+      model's first scale; 0 for a model without image convolutions (a
+      vector model), which counts as small.
     jit_compile: the step is compiled with XLA, which parallelises inside
       its one compiled computation with the intra-op pool (with one
       thread it trained the digits 0.78x as fast): "auto" keeps the
@@ -82,32 +95,28 @@ def plan(setting, batch_size, model_kwargs, jit_compile=False):
     return intra, inter
   if jit_compile or tf.config.list_physical_devices("GPU"):
     return None
-  if "image_shape" in model_kwargs:
-    height, width, _ = model_kwargs["image_shape"]
-    work = batch_size * height * width * model_kwargs["num_filters"]
-    if work > SMALL_WORK:
-      return None
+  if step_work > SMALL_WORK:
+    return None
   return 1, os.cpu_count() or 1
 
 
-def configure(setting, batch_size, model_kwargs, jit_compile=False):
+def configure(setting, step_work, jit_compile=False):
   """Sets the pools by `plan` (and, for "auto", skips the slow Grappler
-  passes); returns what it set: "threads 1,2, fast grappler", "threads 1,2"
-  or "default".
+  passes); returns the `RuntimeSettings` it set.
 
   Once TensorFlow's runtime has started the pools cannot change: then the
-  process keeps what it has, and the answer says so.
+  process keeps what it has, and the answer says so (`too_late`).
   """
-  counts = plan(setting, batch_size, model_kwargs, jit_compile)
+  counts = plan(setting, step_work, jit_compile)
   if counts is None:
-    return "default"
+    return RuntimeSettings()
   try:
     tf.config.threading.set_intra_op_parallelism_threads(counts[0])
     tf.config.threading.set_inter_op_parallelism_threads(counts[1])
   except RuntimeError:  # the runtime has started: nothing can change now
-    return "unchanged (TensorFlow had started)"
+    return RuntimeSettings(too_late=True)
   if setting != "auto":
-    return f"threads {counts[0]},{counts[1]}"
+    return RuntimeSettings(*counts)
   tf.config.optimizer.set_experimental_options(
       {name: False for name in SLOW_GRAPPLER_PASSES})
-  return f"threads {counts[0]},{counts[1]}, fast grappler"
+  return RuntimeSettings(*counts, fast_grappler=True)

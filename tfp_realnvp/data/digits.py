@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp.data.sources import Source
+from tfp_realnvp.models import inputs
 
 PATH = os.path.join(os.path.dirname(__file__), "digits.npz")
 LEVELS = 17
@@ -33,12 +34,11 @@ def load_digits(split):
 
 
 def dataset(split, labels=False):
-  """tf.data of int32 pixels (8, 8, 1) of a split; with `labels`,
-  {"x": pixels, "label": label}."""
+  """tf.data of int32 pixels (8, 8, 1) of a split; with `labels`, the
+  labelled examples (`models.inputs`)."""
   images, classes = load_digits(split)
-  if labels:
-    return tf.data.Dataset.from_tensor_slices({"x": images, "label": classes})
-  return tf.data.Dataset.from_tensor_slices(images)
+  return tf.data.Dataset.from_tensor_slices(
+      inputs.pack(images, classes if labels else None))
 
 
 class DigitsSource(Source):

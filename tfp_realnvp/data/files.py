@@ -23,6 +23,7 @@ from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
+from tfp_realnvp.models import inputs
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 SPLIT_NAMES = {"train": ("train",), "validation": ("validation", "val"),
@@ -129,15 +130,11 @@ class FolderSource(Source):
           "--image_size to centre-crop and resize them")
       return tf.cast(image, tf.int32)
 
-    if labels:
-      ds = tf.data.Dataset.from_tensor_slices({"x": files, "label": classes})
-    else:
-      ds = tf.data.Dataset.from_tensor_slices(files)
+    ds = tf.data.Dataset.from_tensor_slices(
+        inputs.pack(files, classes if labels else None))
     if training:
       ds = ds.shuffle(len(files), seed=seed)
-    return ds.map(lambda ex: ({**ex, "x": load(ex["x"])} if labels
-                              else load(ex)),
-                  num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.map(inputs.map_x(load), num_parallel_calls=tf.data.AUTOTUNE)
 
 
 class NpzSource(Source):
@@ -215,9 +212,8 @@ class NpzSource(Source):
       if classes is None:
         raise ValueError(f"{self.path} has labels for the training split "
                          f"but no '{split}_labels' array.")
-      ds = tf.data.Dataset.from_tensor_slices({"x": images, "label": classes})
-    else:
-      ds = tf.data.Dataset.from_tensor_slices(images)
+    ds = tf.data.Dataset.from_tensor_slices(
+        inputs.pack(images, classes if labels else None))
     if training:  # the whole array: cheap here, and a better shuffle
       ds = ds.shuffle(len(images), seed=seed)
     return preprocess.apply(ds, preprocess.at_size(self.image_size), False,

@@ -3,6 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
+from tfp_realnvp.models import inputs
+
 
 def batched(ds, batch_size, shuffle=False, seed=0, repeat=1, cache=False):
   """Batches a dataset of examples.
@@ -25,13 +27,10 @@ def batched(ds, batch_size, shuffle=False, seed=0, repeat=1, cache=False):
 def in_memory(examples, labels=None, batch_size=64, shuffle=False, seed=0,
               repeat=1):
   """`batched` over in-memory examples (integer pixels or float vectors),
-  with labels as `{"x": examples, "label": labels}` if given."""
+  labelled (`models.inputs`) if `labels` are given."""
   examples = np.asarray(examples)
   if np.issubdtype(examples.dtype, np.integer):
     examples = examples.astype(np.int32)
-  if labels is None:
-    ds = tf.data.Dataset.from_tensor_slices(examples)
-  else:
-    ds = tf.data.Dataset.from_tensor_slices(
-        {"x": examples, "label": np.asarray(labels, np.int32)})
+  ds = tf.data.Dataset.from_tensor_slices(inputs.pack(
+      examples, None if labels is None else np.asarray(labels, np.int32)))
   return batched(ds, batch_size, shuffle, seed, repeat)

@@ -21,6 +21,8 @@ epoch (every iteration over the dataset) and the same for the same `seed`.
 
 import tensorflow as tf
 
+from tfp_realnvp.models import inputs
+
 LSUN_SIZE, LSUN_CROP = 96, 64
 
 
@@ -33,15 +35,13 @@ def with_seeds(ds, seed):
 
 def apply(images, fn, training, seed):
   """`fn(image, training, seed)` over a dataset of images, or of labelled
-  examples {"x": image, "label": label} (`fn` sees the image): with a fresh
-  seed per example and epoch (`with_seeds`) in training, none otherwise."""
-  def on_image(fn):
-    return lambda ex, *s: ({**ex, "x": fn(ex["x"], *s)}
-                           if isinstance(ex, dict) else fn(ex, *s))
+  examples (`models.inputs`; `fn` sees the image): with a fresh seed per
+  example and epoch (`with_seeds`) in training, none otherwise."""
   if training:
-    return with_seeds(images, seed).map(on_image(lambda i, s: fn(i, True, s)),
-                                        num_parallel_calls=tf.data.AUTOTUNE)
-  return images.map(on_image(lambda i: fn(i, False)),
+    return with_seeds(images, seed).map(
+        inputs.map_x(lambda i, s: fn(i, True, s)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+  return images.map(inputs.map_x(lambda i: fn(i, False)),
                     num_parallel_calls=tf.data.AUTOTUNE)
 
 

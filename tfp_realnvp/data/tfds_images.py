@@ -24,6 +24,7 @@ import os
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
+from tfp_realnvp.models import inputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,16 +172,13 @@ class TFDSSource(Source):
       self.check_labels()
     tfds_split = dict(zip(("train", "validation", "test"),
                           self._splits()))[split]
-    try:
-      ds = self.builder.as_dataset(split=tfds_split,
-                                      shuffle_files=training)
-    except ValueError as e:
-      if "no data" not in str(e):
-        raise
+    # TFDS's split info counts the examples of a split (or sub-split
+    # spec such as "train[90%:]") without reading it.
+    if self.builder.info.splits[tfds_split].num_examples == 0:
       raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
-                            f"of {self.tfds_name}) holds no examples.") from None
-    if labels:
-      images = ds.map(lambda ex: {"x": ex["image"], "label": ex["label"]})
-    else:
-      images = ds.map(lambda ex: ex["image"])
+                            f"of {self.tfds_name}) holds no examples.")
+    ds = self.builder.as_dataset(split=tfds_split, shuffle_files=training)
+    # TFDS's feature names -> the examples a model takes (`models.inputs`).
+    images = ds.map(lambda ex: inputs.pack(ex["image"],
+                                           ex["label"] if labels else None))
     return preprocess.apply(images, self._preprocess_fn(), training, seed)

@@ -1,7 +1,12 @@
 """The training job behind `train.py`.
 
-    config.py      JobConfig: the one list of settings (flags are made from it)
-    run.py         the modes: train, eval, sample, export
+    config.py      JobConfig: the one list of settings, data only (flags are
+                   made from it)
+    resolve.py     what the settings mean for the data: the model's spec
+    prepare.py     what every mode starts from (data, model, checkpoint)
+    run.py         execute(config): the modes, validated once
+    train.py       --mode=train
+    evaluate.py    --mode=eval, sample, export, score
     model_dir.py   the run's folder: lock, architecture guard, checkpoints, results
     callbacks.py   Keras callbacks: time budget, NaN stop, sample grids
     distribute.py  tf.distribute strategies and which worker writes

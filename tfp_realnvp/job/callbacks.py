@@ -1,6 +1,5 @@
 """Keras callbacks of the training job: time budget, NaN stop, sample grids."""
 
-import glob
 import math
 import os
 import shutil
@@ -11,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
+from tfp_realnvp.models import figures as model_figures
 from tfp_realnvp.job import distribute
 
 
@@ -175,7 +175,7 @@ class EpochLine(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-  """Every `every` epochs: the model's `sample_figure` as a PNG and a
+  """Every `every` epochs: the model's sample figure as a PNG and a
   TensorBoard image."""
 
   def __init__(self, log_dir, png_path, every, num_samples=64, seed=0):
@@ -187,7 +187,8 @@ class SampleGrid(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     if (epoch + 1) % self.every:
       return
-    figure = self.model.sample_figure(self.num_samples, seed=self.seed)
+    figure = model_figures.sample_figure(self.model, self.num_samples,
+                                         seed=self.seed)
     figures.write_png(figure, self.png_path)
     with self.writer.as_default():
       tf.summary.image("samples", figure[np.newaxis], step=epoch + 1)

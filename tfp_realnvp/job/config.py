@@ -1,14 +1,19 @@
-"""The one list of a run's settings: defaults, bounds, help.
+"""The one list of a run's settings: defaults, bounds, help. Data only.
 
-`JobConfig` is that list. Each field is a `_setting(default, help, ...)` with
-its bounds or choices; the command-line flags of `train.py` and of the
-benchmark scripts are generated from it (`define_flags`), and every bound is
-checked by `check_setting`, which the flags' validators and
-`JobConfig.validate` both call. The defaults fit any data set; the digits
-job's own settings live in `flags/digits.flags`.
+`JobConfig` is that list. Each field is a `_setting(section, default, help,
+...)` with its bounds or choices, in one of `SECTIONS`; the command-line
+flags of `train.py` and of the benchmark scripts are generated from it
+(`define_flags`), and every bound is checked by `check_setting`, which the
+flags' validators and `JobConfig.validate` both call. The config builds
+nothing and runs nothing: the job interprets it (`run.py`; the model's
+arguments come from `resolve.py`). A run stores its settings as JSON
+(`to_json`, `from_json`) and as a flagfile for people and `--flagfile`
+(`as_flagfile`), both from the same fields. The defaults fit any data set;
+the digits job's own settings live in `flags/digits.flags`.
 """
 
 import dataclasses
+import functools
 import os
 import typing
 
@@ -17,200 +22,190 @@ from absl import flags
 from tfp_realnvp import data
 from tfp_realnvp import runtime
 from tfp_realnvp.job import distribute
-from tfp_realnvp.job import run
 from tfp_realnvp.models import dequantization
 from tfp_realnvp.models import presets
-from tfp_realnvp.models.image import RealNVP
-from tfp_realnvp.models.vector import VectorRealNVP
 
 MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+MODES = ("train", "eval", "sample", "export", "score")
+SECTIONS = ("job", "data", "model", "training", "evaluation", "export",
+            "runtime")
 
 
-def _setting(default, help_text, *, choices=None, minimum=None, above=None,
-             below=None, check=None):
-  """A field of `JobConfig`: its default, its help, and what it may be.
+def _setting(section, default, help_text, *, choices=None, minimum=None,
+             above=None, below=None, check=None):
+  """A field of `JobConfig`: its section, default, help, and what it may be.
 
   Args:
+    section: one of `SECTIONS`.
     choices: the allowed values.
     minimum: the smallest allowed value (inclusive).
     above: values must be greater than this.
     below: values must be less than this.
     check: callable(value) -> an error message, or None if the value is fine.
   """
+  assert section in SECTIONS, section
   return dataclasses.field(default=default, metadata=dict(
-      help=help_text, choices=choices, minimum=minimum, above=above,
-      below=below, check=check))
+      section=section, help=help_text, choices=choices, minimum=minimum,
+      above=above, below=below, check=check))
+
+
+_job, _data, _model, _training, _evaluation, _export, _runtime = (
+    functools.partial(_setting, section) for section in SECTIONS)
 
 
 @dataclasses.dataclass
 class JobConfig:
   """What a run does; see each field's help (`python train.py --help`)."""
-  mode: str = _setting("train", "What to do.", choices=tuple(run.MODES))
-  dataset: str = _setting(
+  # -- job ----------------------------------------------------------------
+  mode: str = _job("train", "What to do.", choices=MODES)
+  model_dir: typing.Optional[str] = _job(
+      None, "Checkpoints, logs, samples, export (default: runs/<dataset>).")
+  seed: int = _job(0, "Seed of every random draw of the run: weights, "
+                   "dequantization noise, shuffling, augmentation, dropout, "
+                   "samples.")
+  # -- data ---------------------------------------------------------------
+  dataset: str = _data(
       "digits", f"Data set: one of {', '.join(data.DATASETS)}; or "
       "folder:PATH (image files, class subfolders give labels), npz:PATH "
       "(uint8 arrays), tfds:NAME[/CONFIG] (any TFDS image data set).",
       check=data.check_name)
-  data_dir: typing.Optional[str] = _setting(
+  data_dir: typing.Optional[str] = _data(
       None, "TFDS data directory (and LSUN's lsun/ folder); default "
       "$TFDS_DATA_DIR or ~/tensorflow_datasets.")
-  download: bool = _setting(
+  download: bool = _data(
       False, "Let TFDS download a missing data set (else the job says how "
       "to provide it and stops).")
-  image_size: typing.Optional[int] = _setting(
+  image_size: typing.Optional[int] = _data(
       None, "folder:, npz: and tfds: data: centre-crop to a square and "
       "resize (antialiased) to this size.", minimum=2)
-  preset: typing.Optional[str] = _setting(
+  # -- model --------------------------------------------------------------
+  preset: typing.Optional[str] = _model(
       None, "Architecture preset (default: the dataset's).",
       choices=tuple(sorted(presets.PRESETS)))
-  num_scales: typing.Optional[int] = _setting(
+  num_scales: typing.Optional[int] = _model(
       None, "Override the preset's num_scales.", minimum=1)
-  num_res_blocks: typing.Optional[int] = _setting(
+  num_res_blocks: typing.Optional[int] = _model(
       None, "Override the preset's num_res_blocks.", minimum=1)
-  num_filters: typing.Optional[int] = _setting(
+  num_filters: typing.Optional[int] = _model(
       None, "Override the preset's num_filters.", minimum=1)
-  batch_size: int = _setting(64, "Global batch size (split over replicas).",
-                             minimum=1)
-  epochs: int = _setting(1000, "Maximum epochs.", minimum=1)
-  steps_per_epoch: typing.Optional[int] = _setting(
-      None, "Steps per epoch (default: one pass over the training split).",
-      minimum=1)
-  time_limit: typing.Optional[float] = _setting(
-      None, "Seconds of training: stop after an epoch when one more would "
-      "end past them (default, or 0: no limit).", minimum=0)
-  early_stopping: typing.Optional[int] = _setting(
-      None, "Stop after this many epochs without a better validation score.",
-      minimum=1)
-  lr_plateau: typing.Optional[int] = _setting(
-      None, "Halve the learning rate after this many epochs without a better "
-      "validation score.", minimum=1)
-  learning_rate: float = _setting(1e-3, "Adam's learning rate.", above=0)
-  l2: float = _setting(5e-5, "L2 coefficient (reference 5e-5).", minimum=0)
-  dequantization: str = _setting(
+  dequantization: str = _model(
       "uniform", "Dequantization noise: uniform (the paper's; the score is "
       "the uniform bound) or variational (a flow q(u|x) learned with the "
       "model, Flow++; the score is the bound with q's log-density).",
       choices=dequantization.KINDS)
-  importance_samples: typing.Optional[int] = _setting(
-      None, "Also report the K-sample importance-weighted test bits/dim "
-      "(tighter than the 1-sample bound; --mode=eval, the end of training "
-      "and --mode=score).", minimum=1)
-  conditional: bool = _setting(
+  conditional: bool = _model(
       False, "Train a class-conditional model p(x|y) on labelled data "
       "(digits, mnist, cifar10, folder: with class subfolders, npz: with "
       "labels); samples show one row per class.")
-  dropout: float = _setting(
-      0., "Dropout rate in the networks' residual blocks (not in the paper; "
-      "a regulariser for small data).", minimum=0, below=1)
-  model_dir: typing.Optional[str] = _setting(
-      None, "Checkpoints, logs, samples, export (default: runs/<dataset>).")
-  keep_checkpoints: int = _setting(
+  dropout: float = _model(
+      0., "Dropout rate in the networks' residual blocks (not in the "
+      "paper; a regulariser for small data).", minimum=0, below=1)
+  mixed_precision: typing.Optional[str] = _model(
+      None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
+      "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
+      "the loss stay float32.", choices=tuple(MIXED_PRECISION))
+  # -- training -----------------------------------------------------------
+  batch_size: int = _training(
+      64, "Global batch size (split over replicas).", minimum=1)
+  epochs: int = _training(1000, "Maximum epochs.", minimum=1)
+  steps_per_epoch: typing.Optional[int] = _training(
+      None, "Steps per epoch (default: one pass over the training split).",
+      minimum=1)
+  time_limit: typing.Optional[float] = _training(
+      None, "Seconds of training: stop after an epoch when one more would "
+      "end past them (default, or 0: no limit).", minimum=0)
+  early_stopping: typing.Optional[int] = _training(
+      None, "Stop after this many epochs without a better validation score.",
+      minimum=1)
+  lr_plateau: typing.Optional[int] = _training(
+      None, "Halve the learning rate after this many epochs without a "
+      "better validation score.", minimum=1)
+  learning_rate: float = _training(1e-3, "Adam's learning rate.", above=0)
+  l2: float = _training(5e-5, "L2 coefficient (reference 5e-5).", minimum=0)
+  keep_checkpoints: int = _training(
       3, "Per-epoch checkpoints to keep (the newest; 0: none). best and "
       "backup/ are kept besides.", minimum=0)
-  seed: int = _setting(0, "Seed of every random draw of the run: weights, "
-                       "dequantization noise, shuffling, augmentation, "
-                       "dropout, samples.")
-  temperature: float = _setting(1.0, "Sampling temperature.", above=0)
-  num_samples: int = _setting(64, "Samples in a grid.", minimum=1)
-  eval_draws: int = _setting(10, "Dequantization draws of the test score.",
-                             minimum=1)
-  validation_draws: int = _setting(
+  validation_draws: int = _training(
       1, "Dequantization draws of each epoch's validation score.", minimum=1)
-  sample_every: int = _setting(5, "Epochs between sample grids.", minimum=1)
-  input: typing.Optional[str] = _setting(
-      None, "--mode=score: images to score, a folder of image files or an "
-      ".npy/.npz array file (uint8 or integer pixels, (N, H, W[, C])).")
-  output: typing.Optional[str] = _setting(
-      None, "--mode=score: the CSV to write (default: "
-      "model_dir/scores_<input name>.csv).")
-  export_dir: typing.Optional[str] = _setting(
-      None, "SavedModel folder (default: model_dir/export).")
-  overwrite_export: bool = _setting(False, "Replace an existing export_dir.")
-  jit_compile: typing.Optional[bool] = _setting(
-      None, "Compile the training step with XLA (default: Keras' auto, on "
-      "for GPUs; on CPUs it measured slower than TensorFlow's own kernels).")
-  checkpoint: typing.Optional[str] = _setting(
+  sample_every: int = _training(5, "Epochs between sample grids.", minimum=1)
+  # -- evaluation ---------------------------------------------------------
+  eval_draws: int = _evaluation(
+      10, "Dequantization draws of the test score.", minimum=1)
+  importance_samples: typing.Optional[int] = _evaluation(
+      None, "Also report the K-sample importance-weighted test bits/dim "
+      "(tighter than the 1-sample bound; --mode=eval, the end of training "
+      "and --mode=score).", minimum=1)
+  checkpoint: typing.Optional[str] = _evaluation(
       None, "Weights file for eval/sample/export (default: the model_dir's "
       "best).")
-  strategy: str = _setting(
+  temperature: float = _evaluation(1.0, "Sampling temperature.", above=0)
+  num_samples: int = _evaluation(64, "Samples in a grid.", minimum=1)
+  input: typing.Optional[str] = _evaluation(
+      None, "--mode=score: images to score, a folder of image files or an "
+      ".npy/.npz array file (uint8 or integer pixels, (N, H, W[, C])).")
+  output: typing.Optional[str] = _evaluation(
+      None, "--mode=score: the CSV to write (default: "
+      "model_dir/scores_<input name>.csv).")
+  # -- export -------------------------------------------------------------
+  export_dir: typing.Optional[str] = _export(
+      None, "SavedModel folder (default: model_dir/export).")
+  overwrite_export: bool = _export(False, "Replace an existing export_dir.")
+  # -- runtime ------------------------------------------------------------
+  jit_compile: typing.Optional[bool] = _runtime(
+      None, "Compile the training step with XLA (default: Keras' auto, on "
+      "for GPUs; on CPUs it measured slower than TensorFlow's own kernels).")
+  strategy: str = _runtime(
       "default", "tf.distribute strategy: one device, the local devices, "
       "several workers (TF_CONFIG), or a TPU.", choices=distribute.STRATEGIES)
-  tpu: str = _setting("", "--strategy=tpu: the TPU's name or grpc:// address "
-                      "('' = local).")
-  runtime: str = _setting(
+  tpu: str = _runtime(
+      "", "--strategy=tpu: the TPU's name or grpc:// address ('' = local).")
+  runtime: str = _runtime(
       "auto", "TensorFlow's runtime settings: auto (for small models on a "
       "CPU-only machine, one thread per operation, one operation per core "
       "at a time and no graph optimiser; TensorFlow's defaults otherwise: "
       "tfp_realnvp/runtime.py), default, or INTRA,INTER (thread counts).",
       check=runtime.check)
-  mixed_precision: typing.Optional[str] = _setting(
-      None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
-      "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
-      "the loss stay float32.", choices=tuple(MIXED_PRECISION))
 
   def __post_init__(self):
     if self.model_dir is None:
       self.model_dir = os.path.join("runs", _folder_name(self.dataset))
 
   def validate(self):
-    """Raises ValueError naming the first bad setting."""
+    """Raises ValueError naming the first bad setting; returns self.
+
+    Each setting on its own; what a setting means for a data set (labels
+    for --conditional, an image option on vector data) is the job's to
+    check when it resolves the model (`resolve.model_spec`).
+    """
     for field in dataclasses.fields(self):
       error = check_setting(field, getattr(self, field.name))
       if error:
         raise ValueError(error)
-    if self.dataset in data.DATASETS:  # named data: no files to read
-      self.model_class_and_kwargs(self.source())
     return self
 
-  def source(self):
-    """The `data.Source` of `--dataset`."""
-    return data.get_source(self.dataset, self.data_dir, self.image_size)
+  def sections(self):
+    """{section: {setting: value}}, in `SECTIONS` order."""
+    out = {section: {} for section in SECTIONS}
+    for field in dataclasses.fields(self):
+      out[field.metadata["section"]][field.name] = getattr(self, field.name)
+    return out
 
-  def model_class_and_kwargs(self, source):
-    """The model this config describes for `source`: (class, kwargs).
+  def to_json(self):
+    """The settings as a JSON-able dict, by section (`settings.json`)."""
+    return self.sections()
 
-    The data decide the event shape and the pixel levels; the architecture
-    is `--preset`'s, else the data set's own preset, else `presets.CUSTOM`,
-    with the `--num_*` overrides.
-    """
-    dtype = MIXED_PRECISION.get(self.mixed_precision, "float32")
-    num_classes = None
-    if self.conditional:
-      source.check_labels()
-      num_classes = source.num_classes
-    if source.is_vector:
-      for name, value in (("dropout", self.dropout),
-                          ("importance_samples", self.importance_samples),
-                          ("dequantization",
-                           self.dequantization != "uniform")):
-        if value:
-          raise ValueError(f"--{name} applies to the image models; the "
-                           f"{self.dataset} model is a vector model.")
-      return VectorRealNVP, dict(presets.VECTOR_PRESETS[source.preset],
-                                 l2_coeff=self.l2, dtype=dtype)
-    name = self.preset or source.preset
-    architecture = presets.preset(name) if name else dict(presets.CUSTOM)
-    architecture.update(image_shape=source.event_shape,
-                        num_levels=source.num_levels)
-    return RealNVP, dict(
-        presets.preset(architecture, num_scales=self.num_scales,
-                       num_res_blocks=self.num_res_blocks,
-                       num_filters=self.num_filters, l2_coeff=self.l2,
-                       dropout=self.dropout, seed=self.seed,
-                       num_classes=num_classes,
-                       dequantization=self.dequantization),
-        dtype=dtype)
+  @classmethod
+  def from_json(cls, sections):
+    """The config of a `to_json` dict; settings it lacks keep their
+    defaults, settings this version does not know are dropped."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for values in sections.values()
+                  for k, v in values.items() if k in known})
 
-  def configure_runtime(self, source):
-    """Sets TensorFlow's runtime by `--runtime` for this config's model
-    (before TensorFlow starts); returns what was set (`runtime.configure`)."""
-    _, kwargs = self.model_class_and_kwargs(source)
-    return runtime.configure(self.runtime, self.batch_size, kwargs,
-                             jit_compile=bool(self.jit_compile))
-
-  def build_model(self, source=None):
-    model_class, kwargs = self.model_class_and_kwargs(source or self.source())
-    return model_class(**kwargs)
+  def changes_from(self, other):
+    """{setting: (other's value, this one's)} where the two differ."""
+    mine, theirs = dataclasses.asdict(self), dataclasses.asdict(other)
+    return {k: (theirs[k], v) for k, v in mine.items() if theirs[k] != v}
 
   def as_flagfile(self):
     """The settings as absl flagfile lines (`--flagfile` repeats the run)."""

@@ -1,7 +1,7 @@
 """SavedModel export that a process without this package (or TFP) can load.
 
-The signatures are the model's (`FlowModel.export_signatures`), all with any
-batch size, their inputs and outputs named for what they are. Image models
+The signatures (`signatures(model)`, built here from the model's public
+methods) take any batch size, their inputs and outputs named for what they are. Image models
 (`RealNVP`):
   * `log_prob(images)`: float32 images in [0, 1], (N, H, W, C) -> `log_prob` (N,);
   * `bits_per_dim(pixels)`: int32 pixels in [0, num_levels) -> `bits_per_dim`
@@ -27,10 +27,60 @@ import uuid
 import tensorflow as tf
 
 from tfp_realnvp.bijectors import keras_tracking
+from tfp_realnvp.models import RealNVP
+from tfp_realnvp.models import checks
+
+# What the signatures call the data and the samples, by model type.
+_NAMES = {RealNVP: ("images", "images")}
+_VECTOR_NAMES = ("points", "samples")
+
+
+def signatures(model):
+  """{name: tf.function with an input signature} for a SavedModel; inputs
+  and outputs are named for what they are (module docstring):
+
+    log_prob(<images | points>[, labels]) -> {"log_prob"}
+    sample(num_samples, temperature, seed[, labels]) -> {<images | samples>}
+    bits_per_dim(pixels[, labels]) -> {"bits_per_dim"}      (images only)
+
+  `seed` (int64) makes `sample` reproducible: the same seed, the same
+  samples. `labels` (int32, one per example) only for conditional models.
+  """
+  data_name, sample_key = _NAMES.get(type(model), _VECTOR_NAMES)
+  event_shape = tuple(model.event_shape)
+  labels = [tf.TensorSpec([None], tf.int32, name="labels")] * (
+      model.num_classes is not None)
+
+  def log_prob(x, labels=None):
+    x = checks.asserted_event_shape(x, event_shape, data_name)
+    return {"log_prob": model.log_prob(x, labels)}
+
+  def sample(num_samples, temperature, seed, labels=None):
+    return {sample_key: model.sample(num_samples, temperature, seed=seed,
+                                     label=labels)}
+
+  out = {
+      "log_prob": tf.function(log_prob, input_signature=[
+          tf.TensorSpec((None,) + event_shape, tf.float32, name=data_name)
+      ] + labels),
+      "sample": tf.function(sample, input_signature=[
+          tf.TensorSpec([], tf.int32, name="num_samples"),
+          tf.TensorSpec([], tf.float32, name="temperature"),
+          tf.TensorSpec([], tf.int64, name="seed")] + labels)}
+  if isinstance(model, RealNVP):
+
+    def bits_per_dim(pixels, labels=None):
+      pixels = checks.asserted_event_shape(pixels, event_shape, "pixels")
+      return {"bits_per_dim": model.bits_per_dim(pixels, labels)}
+
+    out["bits_per_dim"] = tf.function(bits_per_dim, input_signature=[
+        tf.TensorSpec((None,) + event_shape, tf.int32, name="pixels")
+    ] + labels)
+  return out
 
 
 class _ExportModule(tf.Module):
-  """Holds the weights' `tf.Variable`s and the model's `export_signatures()`.
+  """Holds the weights' `tf.Variable`s and the model's `signatures`.
 
   The Keras model itself is not an attribute: SavedModel would then also trace
   its `call` as a default signature. The signature functions close over it.
@@ -39,7 +89,7 @@ class _ExportModule(tf.Module):
   def __init__(self, model):
     super().__init__()
     self.weights = [keras_tracking.underlying_variable(w) for w in model.weights]
-    self.endpoints = model.export_signatures()
+    self.endpoints = signatures(model)
 
 
 def export_saved_model(model, export_dir, overwrite=False):

@@ -1,8 +1,11 @@
 """The model directory of a run: who owns it, what it holds, where things go.
 
     config.json            the architecture (a different one is refused)
-    flags.txt              every setting of the last training run, as an
-                           absl flagfile (`train.py --flagfile=` repeats it)
+    settings.json          every setting of the last training run, by
+                           section (`JobConfig.to_json`; a resume compares
+                           it with its own)
+    flags.txt              the same settings as an absl flagfile, for
+                           people and `train.py --flagfile=`
     backup/                Keras BackupAndRestore state: resume after a stop
     checkpoints/epoch_NNNN.weights.h5   weights of the newest epochs
                            (`--keep_checkpoints`, 3 by default)
@@ -89,15 +92,21 @@ class ModelDir:
   def flags_file(self):
     return self.join("flags.txt")
 
-  def previous_flags(self):
-    """{name: value string} of the last run's flags.txt, or {}."""
-    if not os.path.exists(self.flags_file):
-      return {}
-    with open(self.flags_file) as f:
-      return dict(line.strip()[2:].split("=", 1) for line in f
-                  if line.startswith("--") and "=" in line)
+  @property
+  def settings_file(self):
+    return self.join("settings.json")
 
-  def write_flags(self, flagfile):
+  def previous_settings(self):
+    """The last training run's settings (`JobConfig.to_json`), or None."""
+    if not os.path.exists(self.settings_file):
+      return None
+    with open(self.settings_file) as f:
+      return json.load(f)
+
+  def write_settings(self, settings, flagfile):
+    """settings.json (a JSON-able dict) and flags.txt (the same as flags)."""
+    with open(self.settings_file, "w") as f:
+      json.dump(settings, f, indent=1)
     with open(self.flags_file, "w") as f:
       f.write(flagfile)
 

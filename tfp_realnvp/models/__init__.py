@@ -1,13 +1,16 @@
 """Keras 3 models around the Real NVP flow.
 
-    base.py        FlowModel: the flow, its distribution, loss, figures, export
+    base.py        FlowModel: one bijector tree, its distribution, the loss
     image.py       RealNVP: the multi-scale image model (bits/dim)
     vector.py      VectorRealNVP: the same pieces for vectors (nats)
     dequantization.py  the dequantization noise: uniform, or a learned q(u|x)
-    multiscale.py  the multi-scale architecture and its width schedule
     networks.py    the s/t networks (reference ResNet, MLP), the context net
     optimizer.py   the training optimizer (Adam, one fused kernel per variable)
     presets.py     the paper's architectures
+    scoring.py     scores over a data set, functions of a model
+    figures.py     the figures of a model (sample grids, the manifold)
+    checks.py      argument checks at the API boundary
+    _tf.py         small TensorFlow helpers (seeds, a sequential graph loop)
 """
 
 from tfp_realnvp.models.base import FlowModel

@@ -1,6 +1,8 @@
 """What image and vector Real NVP models share: a Keras 3 model around a TFP flow.
 
-A `FlowModel` owns every network and batch-norm statistics layer as Keras
+A `FlowModel` holds one bijector tree, the flow; the tree builds and owns
+every network and batch norm (`bijectors.tree`). The model exposes the
+networks and batch-norm statistics layers the walk finds as Keras
 attributes (so `model.trainable_weights` is complete and checkpoints hold the
 moving averages), and exposes
 
@@ -13,8 +15,10 @@ moving averages), and exposes
     list in `l2_weights()` (the reference's weight-norm gains and
     checkerboard tanh scales), added in nats per example as the reference
     does, i.e. times `loss_units_per_nat` in the loss's own units;
-  * what a run shows and serves: `sample_figure`, `extra_figures`,
-    `export_signatures`, `architecture`.
+  * `architecture()`: the config entries that define the function.
+
+Scores over data sets are functions of a model (`scoring.py`), its figures
+too (`figures.py`); the job exports it (`job/export.py`).
 
 The Keras call context decides which statistics the batch norms use: batch
 statistics under `fit` (`training=True`), moving averages in `evaluate`,
@@ -22,14 +26,15 @@ statistics under `fit` (`training=True`), moving averages in `evaluate`,
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp.bijectors import _compat
-from tfp_realnvp.data import pipeline
+from tfp_realnvp.bijectors import tree
+from tfp_realnvp.models import _tf
 from tfp_realnvp.models import checks
+from tfp_realnvp.models import inputs as model_inputs
 from tfp_realnvp.models.optimizer import default_optimizer
 
 tfb, tfd = tfp.bijectors, tfp.distributions
@@ -40,8 +45,6 @@ class FlowModel(keras.Model):
 
   metric_name = "loss_value"
   loss_units_per_nat = 1.0
-  data_name = "x"          # the exported signatures' name of the data
-  sample_key = "samples"   # the output of the exported `sample`
   # get_config() keys that change training, not the function the weights
   # compute: a model_dir may resume with other values of them.
   NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout", "seed")
@@ -60,16 +63,19 @@ class FlowModel(keras.Model):
     """dtype of the flow's arithmetic: float32 also under mixed precision."""
     return tf.as_dtype(self.dtype_policy.variable_dtype)
 
-  def _set_flow(self, encoder, event_shape, networks, batch_norms):
-    """Stores the flow; `encoder` maps data -> latent."""
-    self.coupling_networks = list(networks)
-    self.batch_norm_statistics = [bn.statistics for bn in batch_norms]
+  def _set_flow(self, encoder):
+    """Stores the flow; `encoder` maps data -> latent of `self.event_shape`.
+
+    Its networks and batch-norm statistics become Keras attributes, in the
+    order of the tree's walk (the order checkpoints hold them in).
+    """
+    self.coupling_networks = tree.networks(encoder)
+    self.batch_norm_statistics = tree.batch_norm_statistics(encoder)
     self._bijector = tfb.Invert(encoder, name="generator")
     base = tfd.Sample(
         tfd.Normal(tf.zeros([], self.flow_dtype), tf.ones([], self.flow_dtype)),
-        sample_shape=list(event_shape))
+        sample_shape=list(self.event_shape))
     self._distribution = tfd.TransformedDistribution(base, self._bijector)
-    self._event_shape = tuple(int(d) for d in event_shape)
 
   @property
   def bijector(self):
@@ -81,7 +87,13 @@ class FlowModel(keras.Model):
 
   @property
   def event_shape(self):
-    return self._event_shape
+    """The shape of one example (subclasses say it)."""
+    raise NotImplementedError
+
+  def trained_parts(self):
+    """What this model trains, for `tree.l2_weights`: the flow (subclasses
+    add other bijector trees or networks, e.g. a learned dequantization)."""
+    return [self._bijector]
 
   def architecture(self):
     """The config entries that define the function (config.json's guard)."""
@@ -91,10 +103,15 @@ class FlowModel(keras.Model):
 
   # -- inputs and conditioning ----------------------------------------------
 
-  def _split_inputs(self, inputs):
-    if isinstance(inputs, dict):
-      return inputs["x"], inputs.get("label")
-    return inputs, None
+  @staticmethod
+  def split_inputs(inputs):
+    """(x, label or None) of what `call` takes (`inputs.py`)."""
+    return model_inputs.unpack(inputs)
+
+  @staticmethod
+  def pack_inputs(x, label=None):
+    """What `call` takes for x and (for a conditional model) labels."""
+    return model_inputs.pack(x, label)
 
   def _bijector_kwargs(self, label):
     if self.num_classes is None:
@@ -106,14 +123,14 @@ class FlowModel(keras.Model):
                        "classes); pass `label`.")
     return rnvp_bijectors.route_kwargs(
         self._bijector,
-        {rnvp_bijectors.AffineCoupling: {"label": tf.convert_to_tensor(label)}})
+        {rnvp_bijectors.Coupling: {"label": tf.convert_to_tensor(label)}})
 
   # -- density and sampling -------------------------------------------------
 
   def log_prob(self, x, label=None):
     """Exact log-density of `x` (batch + event shape)."""
     x = tf.convert_to_tensor(x)
-    checks.check_event_shape(x, self._event_shape)
+    checks.check_event_shape(x, self.event_shape)
     x = tf.identity(tf.cast(x, self.flow_dtype))  # a fresh key for TFP's cache
     return self._distribution.log_prob(
         x, bijector_kwargs=self._bijector_kwargs(label))
@@ -123,11 +140,11 @@ class FlowModel(keras.Model):
     times `temperature`; stateless and reproducible when `seed` (an int or
     a scalar integer tensor) is given."""
     shape = tf.concat([tf.reshape(tf.cast(n, tf.int32), [1]),
-                       tf.constant(self._event_shape, tf.int32)], axis=0)
+                       tf.constant(self.event_shape, tf.int32)], axis=0)
     if seed is None:
       z = tf.random.normal(shape, dtype=self.flow_dtype)
     else:
-      z = tf.random.stateless_normal(shape, seed=stateless_seed(seed),
+      z = tf.random.stateless_normal(shape, seed=_tf.stateless_seed(seed),
                                      dtype=self.flow_dtype)
     return z * tf.cast(temperature, self.flow_dtype)
 
@@ -139,7 +156,7 @@ class FlowModel(keras.Model):
   def encode(self, x, label=None):
     """data -> latent."""
     x = tf.convert_to_tensor(x)
-    checks.check_event_shape(x, self._event_shape)
+    checks.check_event_shape(x, self.event_shape)
     return self._bijector.inverse(tf.identity(tf.cast(x, self.flow_dtype)),
                                   **self._bijector_kwargs(label))
 
@@ -161,9 +178,9 @@ class FlowModel(keras.Model):
     self.optimizer.build(self.trainable_variables)
 
   def l2_weights(self):
-    """The weights the L2 penalty acts on: what each coupling network
-    lists (subclasses add the weights of other parts they train)."""
-    return [w for net in self.coupling_networks for w in net.l2_weights()]
+    """The weights the L2 penalty acts on: what each network of the
+    model's bijector trees lists (`tree.l2_weights`)."""
+    return tree.l2_weights(*self.trained_parts())
 
   def l2_penalty(self):
     weights = self.l2_weights()
@@ -192,136 +209,7 @@ class FlowModel(keras.Model):
       results = {k: tf.reshape(v, [1]) for k, v in results.items()}
     return results
 
-  def mean_score(self, data, labels=None, num_draws=1, batch_size=256,
-                 verbose=0):
-    """Mean of what `call` returns (bits/dim for images, NLL in nats for
-    vectors) over every example and `num_draws` draws of `call`'s randomness
-    (the dequantization noise), with the moving batch-norm averages.
-
-    One pass over the data: each batch's draws run inside one traced
-    function (a loop over draws in the graph, one draw's memory), so the
-    split is read and decoded once whatever `num_draws`. On several
-    replicas it runs Keras' distributed `predict` once per draw instead.
-
-    `data`: a batched `tf.data.Dataset`, or in-memory examples (and `labels`).
-    `verbose`: Keras' progress display over the batches (0 silent, 1 a
-    bar, 2 one line at the end).
-    """
-    if not isinstance(data, tf.data.Dataset):
-      data = pipeline.in_memory(data, labels, batch_size=batch_size)
-    if self.distribute_strategy.num_replicas_in_sync > 1:
-      return float(np.mean([np.mean(self.predict(data, verbose=verbose))
-                            for _ in range(num_draws)]))
-    draws = tf.constant(num_draws)
-
-    def batch_sums(inputs):
-      means = self.mean_over_draws(inputs, draws)
-      return tf.reduce_sum(means), tf.shape(means)[0]
-
-    return self._reduce_batches(data, batch_sums, verbose=verbose)
-
-  def _reduce_batches(self, data, batch_sums, labels=None, batch_size=256,
-                      verbose=0):
-    """sum(totals) / sum(counts) of `batch_sums(batch) -> (total, count)`
-    over the batches of `data` (a batched `tf.data.Dataset`, or in-memory
-    examples and `labels`), with Keras' progress display (`verbose`)."""
-    if not isinstance(data, tf.data.Dataset):
-      data = pipeline.in_memory(data, labels, batch_size=batch_size)
-    batches = int(data.cardinality())
-    progress = keras.utils.Progbar(batches if batches > 0 else None,
-                                   verbose=verbose, unit_name="batch",
-                                   stateful_metrics=[self.metric_name])
-    total, count = 0., 0
-    for i, batch in enumerate(data):
-      batch_total, batch_count = batch_sums(batch)
-      total += float(batch_total)
-      count += int(batch_count)
-      progress.update(i + 1, [(self.metric_name, total / count)])
-    return total / count if count else float("nan")
-
-  @tf.function(reduce_retracing=True)
-  def mean_over_draws(self, inputs, num_draws):
-    """Per example, the mean of what `call` returns over `num_draws` draws
-    of its randomness (moving batch-norm averages), traced once: one
-    draw's memory, the draws in a graph loop (`sequential_loop`)."""
-    x, _ = self._split_inputs(inputs)
-    total = sequential_loop(
-        num_draws, lambda k, total: total + tf.cast(
-            self(inputs, training=False), self.flow_dtype),
-        tf.zeros(tf.shape(x)[:1], self.flow_dtype))
-    return total / tf.cast(num_draws, self.flow_dtype)
-
-  # -- what a run shows and serves --------------------------------------------
-
-  def sample_figure(self, num_samples, temperature=1.0, seed=0):
-    """The picture of the model a person looks at: uint8 (H, W, C)."""
-    raise NotImplementedError
-
-  def extra_figures(self, seed=0):
-    """Further figures of `--mode=sample`: {file stem: uint8 image}."""
-    del seed
-    return {}
-
-  def export_signatures(self):
-    """{name: tf.function with an input signature} for a SavedModel; inputs
-    and outputs are named for what they are:
-
-      log_prob(<data_name>[, labels]) -> {"log_prob"}
-      sample(num_samples, temperature, seed[, labels]) -> {<sample_key>}
-
-    `seed` (int64) makes `sample` reproducible: the same seed, the same
-    samples. `labels` (int32, one per example) only for conditional models.
-    """
-    labels = self._label_specs()
-    data = tf.TensorSpec((None,) + self._event_shape, tf.float32,
-                         name=self.data_name)
-
-    def log_prob(x, labels=None):
-      x = checks.asserted_event_shape(x, self._event_shape, self.data_name)
-      return {"log_prob": self.log_prob(x, labels)}
-
-    def sample(num_samples, temperature, seed, labels=None):
-      return {self.sample_key: self.sample(num_samples, temperature,
-                                           seed=seed, label=labels)}
-
-    return {
-        "log_prob": tf.function(log_prob, input_signature=[data] + labels),
-        "sample": tf.function(sample, input_signature=[
-            tf.TensorSpec([], tf.int32, name="num_samples"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed")] + labels)}
-
-  def _label_specs(self):
-    """[the `labels` input of a signature] for a conditional model, else []."""
-    return [tf.TensorSpec([None], tf.int32, name="labels")] * (
-        self.num_classes is not None)
-
   def get_config(self):
     return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,
             "name": self.name}
 
-
-def stateless_seed(seed, stream=0):
-  """The (2,) seed of TF's stateless ops: [seed, stream] for an int or a
-  scalar tensor `seed` (`stream` keeps uses of one seed apart); a random
-  one for None."""
-  if seed is None:
-    return tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int64)
-  if tf.is_tensor(seed):
-    return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
-  return [int(seed), stream]
-
-
-def sequential_loop(num_iterations, body, initial):
-  """`initial` folded through `body(k, value)` for k in [0, num_iterations),
-  a graph loop whose iterations run one at a time.
-
-  TensorFlow would otherwise overlap a while-loop's iterations
-  (`parallel_iterations=10`) and run one oneDNN convolution kernel from two
-  threads at once; oneDNN's kernels are not safe for that (heap
-  corruption, a segfault within a few hundred draws of a model).
-  """
-  _, value = tf.while_loop(
-      lambda k, _: k < num_iterations, lambda k, v: (k + 1, body(k, v)),
-      (tf.constant(0), initial), parallel_iterations=1)
-  return value

@@ -33,6 +33,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_realnvp import bijectors as rnvp_bijectors
+from tfp_realnvp.bijectors import tree
 from tfp_realnvp.models import networks
 
 tfb = tfp.bijectors
@@ -47,7 +48,7 @@ class UniformDequantizer:
 
   kind = "uniform"
 
-  def l2_weights(self):
+  def trained_parts(self):
     return []
 
   def sample_and_log_prob(self, pixels, seed, dtype=tf.float32):
@@ -83,17 +84,16 @@ class VariationalDequantizer(keras.layers.Layer):
     self.context_net = networks.ContextResNet(
         num_filters, num_res_blocks, dtype=self.dtype_policy,
         name="context_net")
-    self.coupling_networks = [
-        networks.CouplingResNet(channels, num_filters, num_res_blocks,
-                                mask_channel=True, dtype=self.dtype_policy,
-                                name=f"q_coupling_net_{i}")
-        for i in range(self.num_couplings)]
     couplings = [
         rnvp_bijectors.CheckerboardAffineCoupling(
-            i % 2, net, name=f"q_coupling_{i}")
-        for i, net in enumerate(self.coupling_networks)]
+            i % 2, networks.CouplingResNet(
+                channels, num_filters, num_res_blocks, mask_channel=True,
+                dtype=self.dtype_policy, name=f"q_coupling_net_{i}"),
+            name=f"q_coupling_{i}")
+        for i in range(self.num_couplings)]
     # eps -> u: Chain applies its last bijector first.
     self._flow = tfb.Chain([tfb.Sigmoid()] + couplings[::-1], name="q_flow")
+    self.coupling_networks = tree.networks(self._flow)
     self.build((None,) + self.image_shape)
 
   def build(self, pixels_shape):
@@ -113,16 +113,16 @@ class VariationalDequantizer(keras.layers.Layer):
   def flow_kwargs(self, context):
     """The flow's keyword arguments for `context` (N, H, W, F)."""
     return rnvp_bijectors.route_kwargs(
-        self._flow, {rnvp_bijectors.AffineCoupling: {"context": context}})
+        self._flow, {rnvp_bijectors.Coupling: {"context": context}})
 
   def context(self, pixels):
     """Features of the pixels the flow is conditioned on, (N, H, W, F)."""
     x = tf.cast(pixels, self.compute_dtype)
     return self.context_net(x / float(self.num_levels - 1) - 0.5)
 
-  def l2_weights(self):
-    return [w for net in (self.context_net, *self.coupling_networks)
-            for w in net.l2_weights()]
+  def trained_parts(self):
+    """The context network and the flow it conditions (`tree.l2_weights`)."""
+    return [self.context_net, self._flow]
 
   def sample_and_log_prob(self, pixels, seed, dtype=tf.float32):
     eps = tf.random.stateless_normal(tf.shape(pixels), seed, dtype=dtype)

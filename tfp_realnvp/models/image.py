@@ -10,8 +10,8 @@
 {0, ..., num_levels - 1}, dequantizes them with fresh noise, uniform or
 from a learned q(u | x) (`dequantization.py`), and returns the bits/dim
 bound per image (`bits.py`); a class-conditional model takes
-`{"x": pixels, "label": labels}`. `importance_weighted_score` gives the
-tighter K-sample bound.
+`{"x": pixels, "label": labels}`. `importance_weighted_bits_per_dim` gives
+the tighter K-sample bound (over a data set: `scoring.py`).
 """
 
 import math
@@ -22,11 +22,10 @@ import tensorflow as tf
 
 from tfp_realnvp import bits
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp import figures
+from tfp_realnvp.models import _tf
 from tfp_realnvp.models import base
 from tfp_realnvp.models import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
-from tfp_realnvp.models import multiscale
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
 
@@ -39,7 +38,8 @@ class RealNVP(base.FlowModel):
 
   Args:
     image_shape: (H, W, C).
-    num_scales: scales of the multi-scale architecture (`multiscale.py`).
+    num_scales: scales of the multi-scale architecture
+      (`bijectors.MultiScale`).
     num_res_blocks: residual blocks per coupling network.
     num_filters: feature maps of the first scale's checkerboard networks.
     num_levels: pixel values, 256 for 8-bit images.
@@ -58,8 +58,6 @@ class RealNVP(base.FlowModel):
 
   metric_name = "bits_per_dim"
   ADDED_LATER = {"dequantization": "uniform"}
-  data_name = "images"
-  sample_key = "images"
 
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
@@ -67,7 +65,7 @@ class RealNVP(base.FlowModel):
                **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
     image_shape = tuple(int(d) for d in image_shape)
-    multiscale.validate(image_shape, num_scales)
+    rnvp_bijectors.multiscale.validate(image_shape, num_scales)
     self.image_shape = image_shape
     self.num_scales = int(num_scales)
     self.num_res_blocks = int(num_res_blocks)
@@ -78,36 +76,34 @@ class RealNVP(base.FlowModel):
     self.seed = None if seed is None else int(seed)
     if self.num_levels < 2:
       raise ValueError(f"num_levels must be >= 2; got {num_levels}.")
-
-    nets, batch_norms = [], []
-
-    def make_network(spec):
-      net = networks.CouplingResNet(
-          spec.out_channels, spec.num_filters, self.num_res_blocks,
-          mask_channel=spec.mask_channel, num_classes=self.num_classes,
-          penalize_scale=spec.penalize_scale, dropout=self.dropout,
-          dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
-      nets.append(net)
-      return net
-
-    def make_batch_norm():
-      bn = rnvp_bijectors.BatchNormalization(
-          dtype=self.flow_dtype, name=f"batch_norm_{len(batch_norms)}")
-      batch_norms.append(bn)
-      return bn
-
-    encoder = tfb.Chain([
-        multiscale.multiscale_encoder(image_shape, self.num_scales,
-                                      self.num_filters, make_network,
-                                      make_batch_norm),
+    self._set_flow(tfb.Chain([
+        rnvp_bijectors.MultiScale(
+            image_shape, self.num_scales, self._coupling_network,
+            num_filters=self.num_filters, batch_norm_fn=self._batch_norm),
         rnvp_bijectors.LogitTransform(self.alpha),
-    ], name="encoder")
-    self._set_flow(encoder, image_shape, nets, batch_norms)
+    ], name="encoder"))
     self.dequantizer = dequantization_lib.make(
         dequantization, image_shape, self.num_levels, self.num_filters,
         dtype=self.dtype_policy)
     self._noise_seed = keras.random.SeedGenerator(self.seed)
     self._build_flow()
+
+  def _coupling_network(self, spec):
+    """The network of the coupling `spec` (`bijectors.NetworkSpec`)."""
+    return networks.CouplingResNet(
+        spec.out_channels, spec.num_filters, self.num_res_blocks,
+        mask_channel=spec.mask_channel, num_classes=self.num_classes,
+        penalize_scale=spec.penalize_scale, dropout=self.dropout,
+        dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
+
+  def _batch_norm(self, spec):
+    """The batch norm after the coupling `spec`, in the flow's dtype."""
+    return rnvp_bijectors.BatchNormalization(
+        dtype=self.flow_dtype, name=f"batch_norm_{spec.index}")
+
+  @property
+  def event_shape(self):
+    return self.image_shape
 
   @classmethod
   def from_preset(cls, name, **overrides):
@@ -125,9 +121,8 @@ class RealNVP(base.FlowModel):
   def _build_flow(self):
     """Creates every weight now, so the model is complete after construction."""
     pixels = tf.zeros((1,) + self.image_shape, tf.int32)
-    inputs = pixels if self.num_classes is None else {
-        "x": pixels, "label": tf.zeros((1,), tf.int32)}
-    self(inputs, training=False)
+    self(self.pack_inputs(pixels, None if self.num_classes is None else
+                          tf.zeros((1,), tf.int32)), training=False)
 
   # -- bits/dim -------------------------------------------------------------
 
@@ -136,14 +131,14 @@ class RealNVP(base.FlowModel):
     """"uniform" or "variational"."""
     return self.dequantizer.kind
 
-  def l2_weights(self):
-    """The networks' and the dequantizer's (`FlowModel.l2_weights`)."""
-    return super().l2_weights() + self.dequantizer.l2_weights()
+  def trained_parts(self):
+    """The flow and the dequantizer's parts (`FlowModel.trained_parts`)."""
+    return super().trained_parts() + self.dequantizer.trained_parts()
 
   def call(self, inputs, training=None):
     """bits/dim (the bound) of integer pixels, with fresh dequantization
     noise."""
-    pixels, label = self._split_inputs(inputs)
+    pixels, label = self.split_inputs(inputs)
     log_p, log_q = self.log_weight_parts(pixels, label, self._next_seed())
     return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
 
@@ -181,7 +176,7 @@ class RealNVP(base.FlowModel):
     """
     pixels = self._checked(pixels)
     log_p, log_q = self.log_weight_parts(pixels, label,
-                                         base.stateless_seed(seed, stream=1))
+                                         _tf.stateless_seed(seed, stream=1))
     return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
 
   def importance_weighted_bits_per_dim(self, pixels, num_samples,
@@ -190,42 +185,23 @@ class RealNVP(base.FlowModel):
     (`bits.py`): tighter than `bits_per_dim` as `num_samples` grows. One
     draw's memory: the draws run in a loop with a running log-sum-exp."""
     pixels = self._checked(pixels)
-    return self._importance_weighted(
-        pixels, label, base.stateless_seed(seed, stream=1),
+    return self.importance_weighted_from_seed(
+        pixels, label, _tf.stateless_seed(seed, stream=1),
         tf.constant(int(num_samples)))
 
   @tf.function(reduce_retracing=True)
-  def _importance_weighted(self, pixels, label, seed, num_samples):
+  def importance_weighted_from_seed(self, pixels, label, seed, num_samples):
     """The importance-weighted bits/dim per example, traced once: a running
     log-sum-exp of the weights of draws from seeds folded from `seed`."""
     def add_draw(k, log_sum):
       w = self.log_weight(pixels, label,
                           tf.random.experimental.stateless_fold_in(seed, k))
       return tf.experimental.numpy.logaddexp(log_sum, w)
-    log_sum = base.sequential_loop(
+    log_sum = _tf.sequential_loop(
         num_samples, add_draw,
         tf.fill(tf.shape(pixels)[:1], tf.constant(-math.inf, self.flow_dtype)))
     return bits.importance_weighted_bits_per_dim(
         log_sum, num_samples, self.num_dims, self.num_levels)
-
-  def importance_weighted_score(self, data, num_samples, labels=None,
-                                batch_size=256, seed=0, verbose=0):
-    """Mean over the examples of `importance_weighted_bits_per_dim`: one
-    pass over `data` (a batched `tf.data.Dataset` or in-memory pixels),
-    each batch's `num_samples` draws in one traced loop."""
-    base_seed = tf.constant([int(seed), 2], tf.int64)
-    batches = iter(range(1, 2 ** 62))
-    samples = tf.constant(int(num_samples))
-
-    def batch_sums(inputs):
-      pixels, label = self._split_inputs(inputs)
-      scores = self._importance_weighted(
-          pixels, label, tf.random.experimental.stateless_fold_in(
-              base_seed, next(batches)), samples)
-      return tf.reduce_sum(scores), tf.shape(scores)[0]
-
-    return self._reduce_batches(data, batch_sums, labels, batch_size,
-                                verbose)
 
   def _checked(self, pixels):
     pixels = tf.convert_to_tensor(pixels)
@@ -236,55 +212,6 @@ class RealNVP(base.FlowModel):
     """`n` images in [0, 1], shape (n,) + image_shape."""
     images = super().sample(n, temperature, seed, label)
     return tf.clip_by_value(images, 0., 1.)
-
-  # -- what a run shows and serves --------------------------------------------
-
-  def sample_figure(self, num_samples, temperature=1.0, seed=0):
-    """A grid of `num_samples` sampled images; for a class-conditional
-    model one row per class, `num_samples // num_classes` (at least 1)
-    images each."""
-    if self.num_classes is None:
-      return figures.grid(self.sample(num_samples, temperature,
-                                      seed=seed).numpy())
-    per_class = max(1, num_samples // self.num_classes)
-    labels = np.repeat(np.arange(self.num_classes, dtype=np.int32), per_class)
-    return figures.grid(self.sample(len(labels), temperature, seed=seed,
-                                    label=labels).numpy(), columns=per_class)
-
-  def extra_figures(self, seed=0):
-    """The paper's manifold figure (section 5), `latent_manifold`."""
-    return {"manifold": figures.grid(self.latent_manifold(seed), columns=8)}
-
-  def latent_manifold(self, seed=0, size=8):
-    """Decodes z(u, v) = cos(u) (cos(v) z1 + sin(v) z2) + sin(u) (cos(v) z3 +
-    sin(v) z4), u, v in [0, pi/2] on a `size` x `size` grid: four latents at
-    the corners, the Normal's norm kept in between. Images (size**2, H, W, C)."""
-    z = self.sample_latent(4, seed=seed)
-    angles = np.linspace(0., np.pi / 2., size)
-    u, v = np.meshgrid(angles, angles, indexing="ij")
-    u, v = u.reshape(-1, 1, 1, 1), v.reshape(-1, 1, 1, 1)
-    grid = (np.cos(u) * (np.cos(v) * z[0] + np.sin(v) * z[1]) +
-            np.sin(u) * (np.cos(v) * z[2] + np.sin(v) * z[3]))
-    # A class-conditional model: the manifold of its first class.
-    labels = (None if self.num_classes is None else
-              np.zeros(len(grid), np.int32))
-    return tf.clip_by_value(self.decode(tf.constant(grid, self.flow_dtype),
-                                        labels),
-                            0., 1.).numpy()
-
-  def export_signatures(self):
-    """`log_prob(images)`, `sample(...)` -> {"images"} (`FlowModel`), and
-    `bits_per_dim(pixels[, labels])` of int32 pixels with fresh noise."""
-    signatures = super().export_signatures()
-
-    def bits_per_dim(pixels, labels=None):
-      pixels = checks.asserted_event_shape(pixels, self.image_shape, "pixels")
-      return {"bits_per_dim": self.bits_per_dim(pixels, labels)}
-
-    signatures["bits_per_dim"] = tf.function(bits_per_dim, input_signature=[
-        tf.TensorSpec((None,) + self.image_shape, tf.int32, name="pixels")
-    ] + self._label_specs())
-    return signatures
 
   def get_config(self):
     return {**super().get_config(), "image_shape": self.image_shape,

@@ -16,9 +16,8 @@
          log_scale = scale * tanh(last C_out channels), `scale` one learned
          scalar per coupling.
 
-Weight normalisation (Salimans & Kingma 2016) as in the reference: kernel
-`v ~ U[-sigma, sigma]`, `sigma = sqrt(2 / fan_in_channels)`, normalised per
-output filter; learned per-filter gains named `magnitude`. The reference's
+Weight normalisation (Salimans & Kingma 2016) as in the reference
+(`layers.py`): learned per-filter gains named `magnitude`. The reference's
 L2 penalty targets those gains and the checkerboard couplings' tanh scale
 (`rescaling_scale`): each network lists them in `l2_weights()`.
 
@@ -30,119 +29,14 @@ zero output layer, would leave the scale with no gradient; here the tanh
 scale starts at 1.
 """
 
-import math
-
 import keras
 import tensorflow as tf
 
+from tfp_realnvp.models import layers
+from tfp_realnvp.models.layers import WeightNormConv2D
+
 __all__ = ["WeightNormConv2D", "CouplingResNet", "ContextResNet",
            "CouplingMLP"]
-
-
-class WeightNormConv2D(keras.layers.Layer):
-  """2-D convolution with a weight-normalised kernel, 'same' padding.
-
-  Args:
-    filters: output channels.
-    kernel_size: int.
-    use_bias: add a bias (initialised to 0).
-    use_gain: multiply each unit-norm filter by a learned `magnitude`;
-      without it, the filters have unit norm.
-    zero_gain: start the gains at 0 (the layer outputs its bias).
-  """
-
-  def __init__(self, filters, kernel_size, use_bias=True, use_gain=True,
-               zero_gain=False, **kwargs):
-    super().__init__(**kwargs)
-    self.filters = int(filters)
-    self.kernel_size = int(kernel_size)
-    self.use_bias = use_bias
-    self.use_gain = use_gain
-    self.zero_gain = zero_gain
-
-  def build(self, input_shape):
-    fan_in = int(input_shape[-1])
-    k = self.kernel_size
-    sigma = math.sqrt(2. / fan_in)
-    self.kernel = self.add_weight(
-        name="kernel", shape=(k, k, fan_in, self.filters),
-        initializer=keras.initializers.RandomUniform(-sigma, sigma))
-    if self.use_gain:
-      init = 0. if self.zero_gain else sigma * math.sqrt(fan_in * k * k / 12.)
-      self.magnitude = self.add_weight(
-          name="magnitude", shape=(self.filters,),
-          initializer=keras.initializers.Constant(init))
-    if self.use_bias:
-      self.bias = self.add_weight(name="bias", shape=(self.filters,),
-                                  initializer="zeros")
-
-  def call(self, x):
-    y = tf.nn.conv2d(x, self.normalized_kernel(), strides=1, padding="SAME")
-    if self.use_bias:
-      y = tf.nn.bias_add(y, self.bias)
-    return y
-
-  def normalized_kernel(self):
-    """The kernel (k, k, C_in, filters): unit-norm filters times the gains."""
-    v = tf.convert_to_tensor(self.kernel)
-    scale = tf.math.rsqrt(tf.reduce_sum(tf.square(v), axis=[0, 1, 2]) + 1e-12)
-    if self.use_gain:
-      scale = scale * self.magnitude        # (filters,): one product per filter
-    return v * scale
-
-  def get_config(self):
-    return {**super().get_config(), "filters": self.filters,
-            "kernel_size": self.kernel_size, "use_bias": self.use_bias,
-            "use_gain": self.use_gain, "zero_gain": self.zero_gain}
-
-
-class BatchNormalization(keras.layers.BatchNormalization):
-  """`keras.layers.BatchNormalization`, trained in one kernel on images.
-
-  The same layer, weights and results; while training on a float32 4-D
-  (N, H, W, C) input on one replica, the batch moments, normalisation and
-  their gradients run as TensorFlow's fused batch-norm kernel instead of
-  Keras' dozen elementwise operations and reductions (the networks hold 100
-  of them at the digits size: a fifth of a small model's step). The fused
-  kernel reports the Bessel-corrected variance; the moving average is
-  updated with the biased one, as Keras does. (The class keeps Keras' name:
-  the weights files of the networks address their layers by class name.)
-  """
-
-  def call(self, inputs, training=None, mask=None):
-    if not (training and self.trainable and mask is None and
-            not self.synchronized and not self.renorm and
-            inputs.shape.rank == 4 and inputs.dtype == tf.float32 and
-            self.axis in (-1, 3) and self.moving_mean.dtype == tf.float32):
-      return super().call(inputs, training=training, mask=mask)
-    ones = tf.ones_like(tf.convert_to_tensor(self.moving_mean))  # (C,)
-    gamma = tf.convert_to_tensor(self.gamma) if self.scale else ones
-    beta = tf.convert_to_tensor(self.beta) if self.center else tf.zeros_like(ones)
-    y, mean, corrected, = tf.compat.v1.nn.fused_batch_norm(
-        inputs, gamma, beta, epsilon=self.epsilon, is_training=True)
-    count = inputs.shape[:-1].num_elements()      # None if not static
-    if count is None:
-      count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:-1]), inputs.dtype)
-      variance = corrected * tf.maximum(count - 1., 1.) / count
-    else:
-      variance = corrected * (max(count - 1, 1) / count)        # biased
-    m = self.momentum
-    self.moving_mean.assign(self.moving_mean * m + mean * (1. - m))
-    self.moving_variance.assign(self.moving_variance * m + variance * (1. - m))
-    return y
-
-
-def _batch_norm(dtype):
-  """The reference's in-network batch norm: no gamma, eps 1e-4, momentum 0.9.
-
-  Created under a `tf.distribute` strategy of several replicas, it uses the
-  global batch's statistics (Keras' `synchronized`), as the flow's batch-norm
-  bijectors do, so a replicated model computes what one device would.
-  """
-  strategy = tf.distribute.get_strategy()
-  return BatchNormalization(
-      momentum=0.9, epsilon=1e-4, scale=False, dtype=dtype,
-      synchronized=strategy.num_replicas_in_sync > 1)
 
 
 class CouplingResNet(keras.layers.Layer):
@@ -181,17 +75,17 @@ class CouplingResNet(keras.layers.Layer):
       raise ValueError(f"dropout must be in [0, 1); got {dropout}.")
     dtype = self.dtype_policy
     conv = lambda f, k, **kw: WeightNormConv2D(f, k, dtype=dtype, **kw)
-    self.bn_in = _batch_norm(dtype)
+    self.bn_in = layers.reference_batch_norm(dtype)
     self.conv_in = conv(num_filters, 3, use_gain=False)
     self.skip_in = conv(num_filters, 1)
     self.blocks = [
-        [_batch_norm(dtype), conv(num_filters, 3, use_bias=False, use_gain=False),
-         _batch_norm(dtype), conv(num_filters, 3)]
+        [layers.reference_batch_norm(dtype), conv(num_filters, 3, use_bias=False, use_gain=False),
+         layers.reference_batch_norm(dtype), conv(num_filters, 3)]
         for _ in range(num_res_blocks)]
     self.skips = [conv(num_filters, 1) for _ in range(num_res_blocks)]
     self.drop = (keras.layers.Dropout(self.dropout, dtype=dtype)
                  if self.dropout else tf.identity)
-    self.bn_out = _batch_norm(dtype)
+    self.bn_out = layers.reference_batch_norm(dtype)
     self.conv_out = conv(2 * out_channels, 1, zero_gain=True)
 
   def build(self, input_shape):

@@ -11,11 +11,9 @@ example, as the bijector of `tfp.mcmc.TransformedTransitionKernel` (NeuTra).
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp import figures
 from tfp_realnvp.models import base
 from tfp_realnvp.models import networks
 
@@ -37,7 +35,6 @@ class VectorRealNVP(base.FlowModel):
   """
 
   metric_name = "nll"
-  data_name = "points"
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
@@ -51,43 +48,31 @@ class VectorRealNVP(base.FlowModel):
     self.hidden_units = int(hidden_units)
     self.num_hidden_layers = int(num_hidden_layers)
     self.batch_norm = bool(batch_norm)
-    nets, batch_norms, steps = [], [], []
+    steps = []  # data -> latent
     for i in range(self.num_couplings):
-      net = networks.CouplingMLP(
-          self.num_features, self.hidden_units, self.num_hidden_layers,
-          num_classes=self.num_classes, dtype=self.dtype_policy,
-          name=f"mlp_{i}")
-      nets.append(net)
       steps.append(rnvp_bijectors.MaskedAffineCoupling(
-          rnvp_bijectors.alternating_mask(self.num_features, i % 2), net,
+          rnvp_bijectors.alternating_mask(self.num_features, i % 2),
+          networks.CouplingMLP(
+              self.num_features, self.hidden_units, self.num_hidden_layers,
+              num_classes=self.num_classes, dtype=self.dtype_policy,
+              name=f"mlp_{i}"),
           name=f"coupling_{i}"))
       if self.batch_norm:
-        batch_norms.append(rnvp_bijectors.BatchNormalization(
+        steps.append(rnvp_bijectors.BatchNormalization(
             dtype=self.flow_dtype, name=f"batch_norm_{i}"))
-        steps.append(batch_norms[-1])
-    encoder = tfb.Chain(steps[::-1], name="encoder")  # data -> latent
-    self._set_flow(encoder, (self.num_features,), nets, batch_norms)
+    self._set_flow(tfb.Chain(steps[::-1], name="encoder"))
     x = tf.zeros((1, self.num_features), self.flow_dtype)
-    self(x if self.num_classes is None else
-         {"x": x, "label": tf.zeros((1,), tf.int32)}, training=False)
+    self(self.pack_inputs(x, None if self.num_classes is None else
+                          tf.zeros((1,), tf.int32)), training=False)
+
+  @property
+  def event_shape(self):
+    return (self.num_features,)
 
   def call(self, inputs, training=None):
     """Negative log-likelihood per example, in nats."""
-    x, label = self._split_inputs(inputs)
+    x, label = self.split_inputs(inputs)
     return -self.log_prob(x, label)
-
-  def sample_figure(self, num_samples, temperature=1.0, seed=0):
-    """The density of the first two features (left, for 2-D data only) and
-    a histogram of at least 20000 samples (right), over the samples' range."""
-    samples = self.sample(max(num_samples, 20000), temperature,
-                          seed=seed).numpy()[:, :2]
-    low, high = np.percentile(samples, [0.5, 99.5], axis=0)
-    margin = 0.15 * (high - low)
-    extent = (low[0] - margin[0], high[0] + margin[0],
-              low[1] - margin[1], high[1] + margin[1])
-    log_prob = (lambda p: self.log_prob(p).numpy()) if (
-        self.num_features == 2) else None
-    return figures.density_and_samples(log_prob, samples, extent)
 
   def get_config(self):
     return {**super().get_config(), "num_features": self.num_features,

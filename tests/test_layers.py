@@ -1,0 +1,79 @@
+"""The package's layers import downwards only.
+
+    bits, figures, quiet   no other module of the package
+    bijectors              the TFP pieces
+    models                 Keras models around one bijector tree
+    data                   data sets and input pipelines
+    runtime, job           the training job
+    cli, examples          entry points
+
+A module may import its own layer and the layers below it; an import of a
+higher layer (anywhere in the module, also inside a function) is a back edge,
+and this test names it.
+"""
+
+import ast
+import os
+
+import tfp_realnvp
+
+PACKAGE = os.path.dirname(os.path.abspath(tfp_realnvp.__file__))
+LAYERS = [("bits", "figures", "quiet"), ("bijectors",), ("models",),
+          ("data",), ("runtime", "job"), ("cli", "examples")]
+RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+
+
+def _top(module):
+  """'models' for tfp_realnvp.models.image; the lazily exported names of the
+  package root (`tfp_realnvp.RealNVP`) count as the module they come from."""
+  parts = module.split(".")
+  assert parts[0] == "tfp_realnvp", module
+  if len(parts) == 1:
+    return None
+  lazy = tfp_realnvp._LAZY.get(parts[1])  # pylint: disable=protected-access
+  return lazy.split(".")[1] if lazy else parts[1]
+
+
+def _imports(path):
+  """Every tfp_realnvp module or name `path` imports."""
+  for node in ast.walk(ast.parse(open(path).read())):
+    if isinstance(node, ast.Import):
+      yield from (a.name for a in node.names if a.name.startswith("tfp_realnvp"))
+    elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+        "tfp_realnvp"):
+      if node.module == "tfp_realnvp":
+        yield from (f"tfp_realnvp.{a.name}" for a in node.names)
+      else:
+        yield node.module
+
+
+def _modules():
+  for folder, _, files in os.walk(PACKAGE):
+    for name in files:
+      if name.endswith(".py"):
+        path = os.path.join(folder, name)
+        rel = os.path.relpath(path, PACKAGE)
+        if rel != "__init__.py":
+          yield rel, rel.split(os.sep)[0].removesuffix(".py")
+
+
+def test_every_module_has_a_layer():
+  assert {top for _, top in _modules()} == set(RANK)
+
+
+def test_no_module_imports_a_higher_layer():
+  back_edges = []
+  for rel, top in _modules():
+    for imported in _imports(os.path.join(PACKAGE, rel)):
+      target = _top(imported)
+      if target is not None and RANK[target] > RANK[top]:
+        back_edges.append(f"{rel} imports {imported}")
+  assert not back_edges, back_edges
+
+
+def test_the_check_sees_a_back_edge(tmp_path):
+  """Not vacuous: the parser finds a function-level upward import."""
+  path = tmp_path / "m.py"
+  path.write_text("def f():\n  from tfp_realnvp.data import pipeline\n")
+  assert list(_imports(str(path))) == ["tfp_realnvp.data"]
+  assert RANK[_top("tfp_realnvp.data")] > RANK["models"]

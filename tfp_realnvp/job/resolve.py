@@ -1,0 +1,100 @@
+"""What a config means for its data: the one place settings become a model.
+
+    source(config)             the `data.Source` of `--dataset`
+    model_spec(config, src)    the model's class and constructor arguments
+    ModelSpec.build()          the model (in the caller's strategy scope)
+    configure_runtime(c, s)    TensorFlow's runtime for that model
+
+The data decide the event shape, the pixel levels and the classes; the
+architecture is `--preset`'s, else the data set's own preset, else
+`presets.CUSTOM`, with the `--num_*` overrides. A setting that does not fit
+the data (labels for `--conditional`, an image option on vector data)
+raises `BadSetting` naming it, before anything is written.
+"""
+
+import dataclasses
+import typing
+
+from tfp_realnvp import data
+from tfp_realnvp import runtime
+from tfp_realnvp.bijectors import multiscale
+from tfp_realnvp.job.config import MIXED_PRECISION
+from tfp_realnvp.models import presets
+from tfp_realnvp.models.image import RealNVP
+from tfp_realnvp.models.vector import VectorRealNVP
+
+__all__ = ["BadSetting", "ModelSpec", "source", "model_spec",
+           "configure_runtime"]
+
+
+class BadSetting(ValueError):
+  """A setting that does not fit the data set (the message names it)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+  """A model's class and constructor arguments."""
+  model_class: type
+  kwargs: typing.Mapping[str, typing.Any]
+
+  def build(self):
+    return self.model_class(**self.kwargs)
+
+  def step_work(self, batch_size):
+    """`runtime.plan`'s measure of a training step's size: batch x pixels x
+    first-scale filters for image models, 0 for vector models."""
+    if not issubclass(self.model_class, RealNVP):
+      return 0
+    height, width, _ = self.kwargs["image_shape"]
+    return batch_size * height * width * self.kwargs["num_filters"]
+
+
+def source(config):
+  """The `data.Source` of `config.dataset`."""
+  return data.get_source(config.dataset, config.data_dir, config.image_size)
+
+
+def model_spec(config, source):  # pylint: disable=redefined-outer-name
+  """The `ModelSpec` `config` describes for `source`; see module docstring."""
+  dtype = MIXED_PRECISION.get(config.mixed_precision, "float32")
+  num_classes = None
+  if config.conditional:
+    try:
+      source.check_labels()
+    except ValueError as e:
+      raise BadSetting(str(e)) from None
+    num_classes = source.num_classes
+  if source.is_vector:
+    for name, value in (("dropout", config.dropout),
+                        ("importance_samples", config.importance_samples),
+                        ("dequantization",
+                         config.dequantization != "uniform")):
+      if value:
+        raise BadSetting(f"--{name} applies to the image models; the "
+                         f"{config.dataset} model is a vector model.")
+    return ModelSpec(VectorRealNVP, dict(
+        presets.VECTOR_PRESETS[source.preset], l2_coeff=config.l2,
+        dtype=dtype))
+  name = config.preset or source.preset
+  architecture = presets.preset(name) if name else dict(presets.CUSTOM)
+  architecture.update(image_shape=source.event_shape,
+                      num_levels=source.num_levels)
+  try:
+    kwargs = presets.preset(
+        architecture, num_scales=config.num_scales,
+        num_res_blocks=config.num_res_blocks, num_filters=config.num_filters,
+        l2_coeff=config.l2, dropout=config.dropout, seed=config.seed,
+        num_classes=num_classes, dequantization=config.dequantization)
+    # The architecture's own check (the image size against the scales),
+    # before any work.
+    multiscale.validate(kwargs["image_shape"], kwargs["num_scales"])
+  except ValueError as e:
+    raise BadSetting(str(e)) from None
+  return ModelSpec(RealNVP, dict(kwargs, dtype=dtype))
+
+
+def configure_runtime(config, spec):
+  """Sets TensorFlow's runtime by `--runtime` for `spec`'s model (before
+  TensorFlow starts); returns the `runtime.RuntimeSettings` set."""
+  return runtime.configure(config.runtime, spec.step_work(config.batch_size),
+                           jit_compile=bool(config.jit_compile))

@@ -1,0 +1,32 @@
+"""Small TensorFlow helpers the models share (private to `models/`)."""
+
+import tensorflow as tf
+
+__all__ = ["stateless_seed", "sequential_loop"]
+
+
+def stateless_seed(seed, stream=0):
+  """The (2,) int64 seed tensor of TF's stateless ops: [seed, stream] for
+  an int or a scalar tensor `seed` (`stream` keeps uses of one seed apart);
+  a random one for None. Always a tensor, so a traced function that takes
+  it is traced once for every seed (a Python list would retrace per value)."""
+  if seed is None:
+    return tf.random.uniform([2], maxval=2 ** 31 - 1, dtype=tf.int64)
+  if tf.is_tensor(seed):
+    return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
+  return tf.constant([int(seed), stream], tf.int64)
+
+
+def sequential_loop(num_iterations, body, initial):
+  """`initial` folded through `body(k, value)` for k in [0, num_iterations),
+  a graph loop whose iterations run one at a time.
+
+  TensorFlow would otherwise overlap a while-loop's iterations
+  (`parallel_iterations=10`) and run one oneDNN convolution kernel from two
+  threads at once; oneDNN's kernels are not safe for that (heap
+  corruption, a segfault within a few hundred draws of a model).
+  """
+  _, value = tf.while_loop(
+      lambda k, _: k < num_iterations, lambda k, v: (k + 1, body(k, v)),
+      (tf.constant(0), initial), parallel_iterations=1)
+  return value
