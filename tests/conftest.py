@@ -1,68 +1,27 @@
-"""Shared test helpers: small Keras 3 networks with non-identity weights."""
+"""pytest's hooks and the shared fixtures; the helpers are `realnvp_testing`."""
 
-import glob
-import json
 import os
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-# Two logical CPU devices, so the tf.distribute tests mirror over two replicas
-# on a CPU-only machine; this must run before TensorFlow initialises devices.
-tf.config.set_logical_device_configuration(
-    tf.config.list_physical_devices("CPU")[0],
-    [tf.config.LogicalDeviceConfiguration()] * 2)
+import realnvp_testing  # noqa: E402
 
 
-class ConvShiftAndLogScale(keras.layers.Layer):
-  """3x3 conv -> tanh -> 3x3 conv, split into (shift, log_scale).
-
-  Weights are random (kernels and biases), so the coupling is far from the
-  identity; log_scale = tanh(.) keeps the test numbers tame.
-  """
-
-  def __init__(self, out_channels, hidden=8, dtype="float32", seed=0,
-               **kwargs):
-    super().__init__(dtype=dtype, **kwargs)
-    init = lambda s: keras.initializers.RandomNormal(stddev=0.4, seed=s)
-    self.hidden = keras.layers.Conv2D(
-        hidden, 3, padding="same", kernel_initializer=init(seed),
-        bias_initializer=init(seed + 1), dtype=dtype)
-    self.out = keras.layers.Conv2D(
-        2 * out_channels, 3, padding="same", kernel_initializer=init(seed + 2),
-        bias_initializer=init(seed + 3), dtype=dtype)
-
-  def call(self, x):
-    shift, raw = tf.split(self.out(tf.tanh(self.hidden(x))), 2, axis=-1)
-    return shift, tf.tanh(raw)
-
-
-class DenseShiftAndLogScale(keras.layers.Layer):
-  """Dense -> tanh -> Dense for vector events, split into (shift, log_scale)."""
-
-  def __init__(self, out_features, hidden=16, dtype="float32", seed=0,
-               num_classes=None, **kwargs):
-    super().__init__(dtype=dtype, **kwargs)
-    init = lambda s: keras.initializers.RandomNormal(stddev=0.5, seed=s)
-    self.num_classes = num_classes
-    self.hidden = keras.layers.Dense(
-        hidden, kernel_initializer=init(seed), bias_initializer=init(seed + 1),
-        dtype=dtype)
-    self.out = keras.layers.Dense(
-        2 * out_features, kernel_initializer=init(seed + 2),
-        bias_initializer=init(seed + 3), dtype=dtype)
-
-  def call(self, x, label=None):
-    if self.num_classes is not None:
-      x = tf.concat([x, tf.one_hot(label, self.num_classes, dtype=x.dtype)],
-                    axis=-1)
-    shift, raw = tf.split(self.out(tf.tanh(self.hidden(x))), 2, axis=-1)
-    return shift, tf.tanh(raw)
+def pytest_configure(config):
+  """Two logical CPU devices, so the tf.distribute tests mirror over two
+  replicas on a CPU-only machine (before any test starts TensorFlow's
+  devices); the folder the workers' measured figures meet in."""
+  tf.config.set_logical_device_configuration(
+      tf.config.list_physical_devices("CPU")[0],
+      [tf.config.LogicalDeviceConfiguration()] * 2)
+  if not hasattr(config, "workerinput"):  # the controller, or no xdist
+    os.environ["TFP_REALNVP_FIGURES"] = tempfile.mkdtemp(
+        prefix="tfp_realnvp_figures_")
 
 
 @pytest.fixture(autouse=True)
@@ -71,104 +30,20 @@ def _seed():
   yield
 
 
-def brute_force_log_det(fn, x, event_ndims):
-  """log|det J| of fn at each batch member, from the full Jacobian.
-
-  x: (B,) + event. fn may change the event shape but not the size.
-  """
-  batch = x.shape[0]
-  flat_x = tf.reshape(x, [batch, -1])
-  with tf.GradientTape() as tape:
-    tape.watch(flat_x)
-    y = fn(tf.reshape(flat_x, x.shape))
-    flat_y = tf.reshape(y, [batch, -1])
-  jac = tape.batch_jacobian(flat_y, flat_x)
-  _, log_abs_det = tf.linalg.slogdet(jac)
-  return log_abs_det
+@pytest.fixture
+def tiny_flags():
+  """train.py flags of the tiniest job (`realnvp_testing.TINY_FLAGS`)."""
+  return list(realnvp_testing.TINY_FLAGS)
 
 
-def perturb_flow_model(model, seed=0, scale=0.3):
-  """Moves every weight and batch-norm average of a FlowModel off its init."""
-  rng = np.random.RandomState(seed)
-  for w in model.trainable_weights:
-    w.assign(w.numpy() + rng.normal(scale=scale, size=w.shape))
-  for stats in model.batch_norm_statistics:
-    c = stats.moving_mean.shape
-    stats.moving_mean.assign(rng.normal(scale=0.5, size=c))
-    stats.moving_variance.assign(rng.uniform(0.5, 2., size=c))
-
-
-def assert_encoder_exact(encoder, x, event_ndims):
-  """Whole-flow checks in float64: log-det = brute force (rel. err <= 1e-6),
-  the latent keeps x's shape, and inverse(forward(x)) = x through tf.identity.
-
-  Returns (z, brute-force log-det) for further checks.
-  """
-  z = encoder.forward(x)
-  assert z.shape == x.shape
-  brute = brute_force_log_det(encoder.forward, x, event_ndims)
-  fldj = encoder.forward_log_det_jacobian(x, event_ndims=event_ndims)
-  assert max_rel_err(fldj, brute) <= 1e-6, (fldj, brute)
-  np.testing.assert_allclose(encoder.inverse(tf.identity(z)), x, rtol=1e-10)
-  return z, brute
-
-
-def max_rel_err(a, b):
-  a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-  return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
-
-
-# Measured figures (log-det and round-trip errors, losses, bits/dim) printed
-# after the run, so a closing note can quote them from `pytest` output. Under
-# pytest-xdist each worker writes its own to a folder the controller made
-# (TFP_REALNVP_FIGURES, inherited by the workers), and the controller merges.
-_MEASURED = {}
-_FIGURES = {}
-
-
-def pytest_configure(config):
-  if not hasattr(config, "workerinput"):  # the controller, or no xdist
-    os.environ["TFP_REALNVP_FIGURES"] = tempfile.mkdtemp(
-        prefix="tfp_realnvp_figures_")
-
-
-def _save():
-  folder = os.environ.get("TFP_REALNVP_FIGURES")
-  if folder and os.path.isdir(folder):
-    with open(os.path.join(folder, f"{os.getpid()}.json"), "w") as f:
-      json.dump({"measured": _MEASURED, "figures": _FIGURES}, f,
-                default=float)
-
-
-def record(name, key, value):
-  row = _MEASURED.setdefault(name, {})
-  row[key] = max(value, row.get(key, 0.0))
-  _save()
-
-
-def report(what, value):
-  """A measured figure (a loss, a bits/dim) to print after the run."""
-  _FIGURES[what] = value
-  _save()
-
-
-def _merged():
-  """(figures, measured) of this process and every worker."""
-  figures, measured = dict(_FIGURES), {k: dict(v) for k, v in _MEASURED.items()}
-  folder = os.environ.get("TFP_REALNVP_FIGURES")
-  for path in glob.glob(os.path.join(folder or "", "*.json")):
-    with open(path) as f:
-      saved = json.load(f)
-    figures.update(saved["figures"])
-    for name, row in saved["measured"].items():
-      mine = measured.setdefault(name, {})
-      for key, value in row.items():
-        mine[key] = max(value, mine.get(key, 0.0))
-  return figures, measured
+@pytest.fixture
+def train_py():
+  """`train_py(*flags)`: train.py in a subprocess (`realnvp_testing`)."""
+  return realnvp_testing.train_py
 
 
 def pytest_terminal_summary(terminalreporter):
-  figures, measured = _merged()
+  figures, measured = realnvp_testing.merged_figures()
   if figures:
     terminalreporter.section("measured figures")
     for what, value in figures.items():

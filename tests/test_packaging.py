@@ -6,7 +6,8 @@ import site
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from realnvp_testing import ROOT
+
 
 
 def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(

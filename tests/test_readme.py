@@ -18,10 +18,10 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY = ["--num_scales=2", "--num_res_blocks=1", "--num_filters=4",
-        "--epochs=1", "--steps_per_epoch=2", "--eval_draws=1",
-        "--sample_every=100", "--num_samples=4", "--time_limit=0"]
+from realnvp_testing import ROOT
+from realnvp_testing import TINY_FLAGS
+
+TINY = TINY_FLAGS
 NOT_RUN = ("pip ", "python -m pytest", "python3 -m venv", ". .venv/bin/activate")
 
 

@@ -9,19 +9,14 @@ import pytest
 import tensorflow as tf
 from scipy import special
 
-from conftest import brute_force_log_det
-from conftest import max_rel_err
-from conftest import report
+from realnvp_testing import brute_force_log_det
+from realnvp_testing import max_rel_err
+from realnvp_testing import perturb
+from realnvp_testing import report
 from tfp_realnvp import RealNVP
 from tfp_realnvp import bits
 from tfp_realnvp.models import dequantization
 from tfp_realnvp.models import scoring
-
-
-def _perturb(layer, seed=0, scale=0.3):
-  rng = np.random.RandomState(seed)
-  for w in layer.trainable_weights:
-    w.assign(w.numpy() + rng.normal(scale=scale, size=w.shape))
 
 
 def _pixels(shape, levels, seed=0):
@@ -34,7 +29,7 @@ def _variational(shape=(4, 4, 1), levels=5, dtype="float64"):
                                             dtype=dtype)
   pixels = _pixels((3,) + shape, levels)
   q.sample_and_log_prob(pixels, tf.constant([0, 0]), dtype=dtype)  # builds
-  _perturb(q)  # away from the identity couplings of the initialisation
+  perturb(q)  # away from the identity couplings of the initialisation
   return q, pixels
 
 
@@ -85,7 +80,7 @@ def test_uniform_bound_is_the_papers_score_and_q_enters_with_its_sign():
                              rtol=1e-6)
 
   variational = _model("variational")
-  _perturb(variational.dequantizer)
+  perturb(variational.dequantizer)
   u, log_q = variational.dequantizer.sample_and_log_prob(
       pixels, tf.constant([7, 1]))
   log_p = variational.log_prob((tf.cast(pixels, tf.float32) + u) / 5.)
@@ -106,7 +101,7 @@ def _elementwise_model(kind):
     stats.moving_mean.assign(rng.normal(scale=0.5, size=c))
     stats.moving_variance.assign(rng.uniform(0.5, 2., size=c))
   if kind == "variational":
-    _perturb(model.dequantizer, scale=0.1)
+    perturb(model.dequantizer, scale=0.1)
   return model
 
 
@@ -151,7 +146,7 @@ def test_bounds_above_the_exact_likelihood_and_tighten_towards_it(kind):
 
 def test_importance_weighted_score_is_not_above_the_one_sample_score():
   model = _model("variational", shape=(8, 8, 1), levels=17)
-  _perturb(model.dequantizer, scale=0.1)
+  perturb(model.dequantizer, scale=0.1)
   pixels = _pixels((40, 8, 8, 1), 17, seed=3)
   one = scoring.mean_score(model, pixels, num_draws=4, batch_size=16)
   many = scoring.importance_weighted_score(model, pixels, 16, batch_size=16)

@@ -17,7 +17,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import report
+import realnvp_testing
+from realnvp_testing import ENV
+from realnvp_testing import ROOT
+from realnvp_testing import TINY_SETTINGS
+from realnvp_testing import report
 from tfp_realnvp import RealNVP
 from tfp_realnvp import bijectors
 from tfp_realnvp.job import callbacks
@@ -29,14 +33,10 @@ from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.job.model_dir import load_checkpoint
 from tfp_realnvp.models import networks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY = dict(dataset="digits", num_scales=1, num_res_blocks=1, num_filters=4,
-            eval_draws=2, num_samples=4, sample_every=100, time_limit=None,
-            epochs=1, steps_per_epoch=16)
-TINY_FLAGS = ["--dataset=digits", "--num_scales=1", "--num_res_blocks=1",
-              "--num_filters=4", "--eval_draws=1", "--num_samples=4",
-              "--sample_every=100", "--time_limit=0", "--learning_rate=0.01"]
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
+TINY = dict(TINY_SETTINGS, dataset="digits", num_scales=1, eval_draws=2,
+            steps_per_epoch=16)
+TINY_FLAGS = [*realnvp_testing.TINY_FLAGS, "--dataset=digits",
+              "--num_scales=1", "--learning_rate=0.01"]
 
 
 def _log(model_dir):

@@ -12,6 +12,8 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
+from realnvp_testing import ROOT
+from realnvp_testing import tiny_config
 from tfp_realnvp import RealNVP
 from tfp_realnvp import data
 from tfp_realnvp.job import config as job_config
@@ -23,15 +25,13 @@ from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _tiny(tmp_path, **kwargs):
-  base = dict(dataset="digits", num_scales=2, num_res_blocks=1, num_filters=4,
-              epochs=2, eval_draws=1, num_samples=4, sample_every=1,
-              model_dir=str(tmp_path / "run"))
-  base.update(kwargs)
-  return JobConfig(**base)
+  """Two whole epochs of the tiny model, a sample grid after each."""
+  return tiny_config(**{"epochs": 2, "steps_per_epoch": None,
+                        "sample_every": 1, "time_limit": None,
+                        "model_dir": str(tmp_path / "run"), **kwargs})
 
 
 @pytest.fixture(scope="module")

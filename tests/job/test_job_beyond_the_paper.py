@@ -12,24 +12,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from realnvp_testing import ENV
+from realnvp_testing import train_py
 from tfp_realnvp import data
 from tfp_realnvp.data import files
 from tfp_realnvp.data import load_digits
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
 ARCH = ["--dataset=digits", "--num_scales=1", "--num_res_blocks=1",
         "--num_filters=8"]
 TRAIN = ARCH + ["--epochs=3", "--steps_per_epoch=12", "--eval_draws=2",
                 "--num_samples=20", "--sample_every=100", "--time_limit=0",
                 "--learning_rate=0.005"]
-
-
-def _train_py(*flags, timeout=400):
-  out = subprocess.run([sys.executable, "train.py", *flags], cwd=ROOT,
-                       env=ENV, capture_output=True, text=True,
-                       timeout=timeout)
-  return out
 
 
 def _results(model_dir):
@@ -40,7 +33,7 @@ def _results(model_dir):
 @pytest.fixture(scope="module")
 def variational(tmp_path_factory):
   model_dir = str(tmp_path_factory.mktemp("variational") / "run")
-  out = _train_py(*TRAIN, "--dequantization=variational",
+  out = train_py(*TRAIN, "--dequantization=variational",
                   "--importance_samples=16", f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   return model_dir, out.stdout
@@ -60,13 +53,13 @@ def test_variational_dequantization_trains_and_reports_both_bounds(
     losses = [float(row["bits_per_dim"]) for row in csv.DictReader(f)]
   assert losses[-1] < losses[0] - 0.1  # training lowers the bound
   # The architecture guard knows the dequantizer: a uniform run is refused.
-  out = _train_py(*ARCH, "--mode=eval", f"--model_dir={model_dir}")
+  out = train_py(*ARCH, "--mode=eval", f"--model_dir={model_dir}")
   assert out.returncode != 0 and "dequantization=variational" in out.stderr
 
 
 def test_eval_mode_reports_one_and_k_samples_side_by_side(variational):
   model_dir, _ = variational
-  out = _train_py(*ARCH, "--dequantization=variational", "--mode=eval",
+  out = train_py(*ARCH, "--dequantization=variational", "--mode=eval",
                   "--eval_draws=2", "--importance_samples=32",
                   f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
@@ -80,12 +73,12 @@ def test_eval_mode_reports_one_and_k_samples_side_by_side(variational):
 def test_conditional_digits_samples_a_row_per_class_and_exports_labels(
     tmp_path):
   model_dir = tmp_path / "run"
-  out = _train_py(*TRAIN, "--conditional", f"--model_dir={model_dir}")
+  out = train_py(*TRAIN, "--conditional", f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   results = _results(model_dir)
   assert results["flags"]["conditional"]
   assert np.isfinite(results["test_bits_per_dim"])
-  out = _train_py(*ARCH, "--conditional", "--mode=sample", "--num_samples=30",
+  out = train_py(*ARCH, "--conditional", "--mode=sample", "--num_samples=30",
                   f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   grid = tf.io.decode_png(tf.io.read_file(
@@ -111,7 +104,7 @@ print("differ", bool(np.abs(a - b).max() > 1e-3))
 
 
 def test_conditional_needs_labels():
-  out = _train_py("--dataset=moons", "--conditional", "--epochs=1")
+  out = train_py("--dataset=moons", "--conditional", "--epochs=1")
   assert out.returncode != 0
   assert "--conditional needs class labels and moons has none" in out.stderr
   assert "Traceback" not in out.stderr
@@ -132,7 +125,7 @@ def test_score_mode_writes_a_csv_per_image_and_says_what_is_wrong(
                      tf.io.encode_png(digits[i].astype(np.uint8)))
   scores = {}
   for name in ("mixed.npz", "pngs"):
-    out = _train_py(*ARCH, "--dequantization=variational", "--mode=score",
+    out = train_py(*ARCH, "--dequantization=variational", "--mode=score",
                     f"--input={tmp_path / name}", "--importance_samples=4",
                     f"--model_dir={model_dir}",
                     f"--output={tmp_path / (name + '.csv')}")
@@ -151,7 +144,7 @@ def test_score_mode_writes_a_csv_per_image_and_says_what_is_wrong(
   # The same images score the same as files and as array rows (up to noise).
   np.testing.assert_allclose(scores["pngs"], digit_scores[:3], atol=0.05)
   np.save(tmp_path / "wrong.npy", np.zeros((2, 9, 9), np.uint8))
-  out = _train_py(*ARCH, "--dequantization=variational", "--mode=score",
+  out = train_py(*ARCH, "--dequantization=variational", "--mode=score",
                   f"--input={tmp_path / 'wrong.npy'}", f"--model_dir={model_dir}")
   assert out.returncode != 0 and "the model takes (8, 8, 1)" in out.stderr
   assert "Traceback" not in out.stderr

@@ -1,6 +1,6 @@
 """Checkpoints written before the bijector tree owned the flow still load.
 
-`data/checkpoints_08a4419/` holds weights files that commit 08a4419's code
+`fixtures/checkpoints_08a4419/` holds weights files that commit 08a4419's code
 wrote for each model kind (image, class-conditional, variational
 dequantization, vector) with weights moved away from their initialisation,
 and what that code computed from them (`make.py` there says how). Loaded by
@@ -13,11 +13,11 @@ import os
 import numpy as np
 import pytest
 
+from realnvp_testing import ROOT
 from tfp_realnvp import RealNVP
 from tfp_realnvp import VectorRealNVP
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
-                    "checkpoints_08a4419")
+HERE = os.path.join(ROOT, "tests", "fixtures", "checkpoints_08a4419")
 
 
 def _expected():

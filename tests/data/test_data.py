@@ -11,8 +11,6 @@ set's flagfile.
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -21,14 +19,12 @@ import tensorflow as tf
 from tensorflow_datasets.core.download import checksums
 
 import publisher_files
+from realnvp_testing import TINY_FLAGS
+from realnvp_testing import train_py
 from tfp_realnvp import data
 from tfp_realnvp.data import preprocess
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
-TINY = ["--num_scales=2", "--num_res_blocks=1", "--num_filters=4",
-        "--batch_size=2", "--steps_per_epoch=2", "--epochs=1",
-        "--eval_draws=1", "--num_samples=4", "--sample_every=100"]
+TINY = [*TINY_FLAGS, "--batch_size=2"]
 
 # name -> (writer of the publisher's files, examples in the test split)
 PAPER = {
@@ -40,15 +36,9 @@ PAPER = {
 }
 
 
-def _train_py(*flags, timeout=300):
-  return subprocess.run([sys.executable, "train.py", *flags], cwd=ROOT,
-                        env=ENV, capture_output=True, text=True,
-                        timeout=timeout)
-
-
 def _train_two_steps(tmp_path, *flags):
   model_dir = tmp_path / "run"
-  out = _train_py(*flags, *TINY, f"--model_dir={model_dir}")
+  out = train_py(*flags, *TINY, f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   with open(model_dir / "results.json") as f:
     results = json.load(f)
@@ -78,7 +68,7 @@ def _prepared(name, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", sorted(PAPER))
-def test_paper_data_set_through_its_tfds_builder_then_train_py(
+def test_paper_data_set_through_its_tfds_builder_thentrain_py(
     name, tmp_path, monkeypatch):
   source, data_dir = _prepared(name, tmp_path, monkeypatch)
   assert source.builder.is_prepared()
@@ -112,7 +102,7 @@ def test_any_tfds_image_data_set_by_name(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("category", ["bedroom", "tower", "church_outdoor"])
-def test_lsun_lmdb_exports_through_the_projects_reader_then_train_py(
+def test_lsun_lmdb_exports_through_the_projects_reader_thentrain_py(
     category, tmp_path):
   data_dir = tmp_path / "data"
   (data_dir / "lsun").mkdir(parents=True)
@@ -224,7 +214,7 @@ def test_npz_of_uint8_arrays(tmp_path):
 def test_a_paper_run_without_data_says_what_to_do_and_writes_nothing(tmp_path):
   model_dir = tmp_path / "c10"
   start = time.monotonic()
-  out = _train_py("--flagfile=flags/cifar10.flags",
+  out = train_py("--flagfile=flags/cifar10.flags",
                   f"--data_dir={tmp_path / 'empty'}", f"--model_dir={model_dir}",
                   timeout=60)
   seconds = time.monotonic() - start

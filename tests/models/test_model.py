@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from conftest import assert_encoder_exact
-from conftest import max_rel_err
-from conftest import perturb_flow_model
+from realnvp_testing import assert_encoder_exact
+from realnvp_testing import max_rel_err
+from realnvp_testing import perturb_flow_model
 from tfp_realnvp import RealNVP
 from tfp_realnvp import data
 from tfp_realnvp.data import pipeline
@@ -33,7 +33,6 @@ def _set_batch_norms_to_identity(model):
     stats.moving_variance.assign(tf.fill(stats.moving_variance.shape, 1. - 1e-4))
 
 
-_perturb = perturb_flow_model
 
 
 def test_identity_initialised_model_is_normal_in_logit_space():
@@ -52,7 +51,7 @@ def test_identity_initialised_model_is_normal_in_logit_space():
 def test_whole_model_log_det_matches_brute_force_jacobian_float64():
   model = RealNVP(**TINY, dtype="float64")
   assert model.flow_dtype == tf.float64
-  _perturb(model)
+  perturb_flow_model(model)
   encoder = _encoder(model)
   x = tf.constant(np.random.RandomState(0).uniform(0.05, 0.95, (3, 4, 4, 1)))
   z, brute = assert_encoder_exact(encoder, x, 3)
@@ -65,7 +64,7 @@ def test_whole_model_log_det_matches_brute_force_jacobian_float64():
 def test_three_scale_model_round_trips_and_has_exact_log_det():
   model = RealNVP(image_shape=(8, 8, 2), num_scales=3, num_res_blocks=1,
                   num_filters=4, dtype="float64")
-  _perturb(model, seed=1)
+  perturb_flow_model(model, seed=1)
   encoder = _encoder(model)
   x = tf.constant(np.random.RandomState(2).uniform(0.05, 0.95, (2, 8, 8, 2)))
   assert_encoder_exact(encoder, x, 3)
@@ -73,7 +72,7 @@ def test_three_scale_model_round_trips_and_has_exact_log_det():
 
 def test_sample_log_prob_finite_and_latent_round_trip():
   model = RealNVP(**TINY)
-  _perturb(model)
+  perturb_flow_model(model)
   samples = model.sample(16, seed=3)
   assert samples.shape == (16, 4, 4, 1)
   assert np.all((samples.numpy() >= 0.) & (samples.numpy() <= 1.))
@@ -151,7 +150,7 @@ def test_presets_build_with_expected_shapes():
 
 def test_class_conditional_model():
   model = RealNVP(**TINY, num_classes=3)
-  _perturb(model)
+  perturb_flow_model(model)
   x = tf.random.uniform((4, 4, 4, 1), 0.05, 0.95, seed=2)
   lp0 = model.log_prob(x, label=[0, 0, 0, 0])
   lp2 = model.log_prob(x, label=[2, 2, 2, 2])
@@ -202,7 +201,7 @@ def test_the_seed_sets_the_dequantization_noise():
 @pytest.mark.parametrize("dropout", [0., 0.5])
 def test_dropout_acts_under_fit_only(dropout):
   model = RealNVP(**TINY, dropout=dropout)
-  _perturb(model)
+  perturb_flow_model(model)
   pixels = tf.constant(np.random.RandomState(0).randint(0, 256, (8, 4, 4, 1)))
   start = tf.identity(model._noise_seed.state)
 

@@ -6,11 +6,11 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from conftest import ConvShiftAndLogScale
-from conftest import DenseShiftAndLogScale
-from conftest import brute_force_log_det
-from conftest import max_rel_err
-from conftest import record
+from realnvp_testing import ConvShiftAndLogScale
+from realnvp_testing import DenseShiftAndLogScale
+from realnvp_testing import brute_force_log_det
+from realnvp_testing import max_rel_err
+from realnvp_testing import record
 from tfp_realnvp import bijectors as B
 
 tfb, tfd = tfp.bijectors, tfp.distributions

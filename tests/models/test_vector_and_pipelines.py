@@ -3,8 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from conftest import assert_encoder_exact
-from conftest import perturb_flow_model
+from realnvp_testing import assert_encoder_exact
+from realnvp_testing import perturb_flow_model
 from tfp_realnvp import RealNVP
 from tfp_realnvp import VectorRealNVP
 from tfp_realnvp import data
