@@ -77,3 +77,10 @@ def test_the_check_sees_a_back_edge(tmp_path):
   path.write_text("def f():\n  from tfp_realnvp.data import pipeline\n")
   assert list(_imports(str(path))) == ["tfp_realnvp.data"]
   assert RANK[_top("tfp_realnvp.data")] > RANK["models"]
+
+
+def test_the_config_is_data_and_imports_nothing_of_the_job():
+  """job/config.py is the list of settings: it builds and runs nothing, so it
+  imports no module of the job that does (run, train, resolve, ...)."""
+  imported = set(_imports(os.path.join(PACKAGE, "job", "config.py")))
+  assert not {m for m in imported if m.startswith("tfp_realnvp.job")}, imported

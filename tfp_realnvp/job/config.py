@@ -21,12 +21,12 @@ from absl import flags
 
 from tfp_realnvp import data
 from tfp_realnvp import runtime
-from tfp_realnvp.job import distribute
 from tfp_realnvp.models import dequantization
 from tfp_realnvp.models import presets
 
 MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 MODES = ("train", "eval", "sample", "export", "score")
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")  # distribute.py
 SECTIONS = ("job", "data", "model", "training", "evaluation", "export",
             "runtime")
 
@@ -156,7 +156,7 @@ class JobConfig:
       "for GPUs; on CPUs it measured slower than TensorFlow's own kernels).")
   strategy: str = _runtime(
       "default", "tf.distribute strategy: one device, the local devices, "
-      "several workers (TF_CONFIG), or a TPU.", choices=distribute.STRATEGIES)
+      "several workers (TF_CONFIG), or a TPU.", choices=STRATEGIES)
   tpu: str = _runtime(
       "", "--strategy=tpu: the TPU's name or grpc:// address ('' = local).")
   runtime: str = _runtime(

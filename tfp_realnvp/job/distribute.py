@@ -22,7 +22,7 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+from tfp_realnvp.job.config import STRATEGIES
 
 
 def make_strategy(name="default", tpu=""):
