@@ -278,7 +278,11 @@ def set_threads(setting, row, batch):
     return runtime.configure("auto", batch, kwargs, jit_compile=jit)
   height, width, _ = kwargs["image_shape"]
   work = batch * height * width * kwargs["num_filters"]
-  return str(runtime.configure("auto", work, jit_compile=jit))
+  done = runtime.configure("auto", work, jit_compile=jit)
+  if done.intra_op_threads is None:
+    return "default"
+  return (f"threads {done.intra_op_threads},{done.inter_op_threads}" +
+          (", fast grappler" if done.fast_grappler else ""))
 
 
 def child(row, batch, steps, threads):

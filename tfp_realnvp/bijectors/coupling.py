@@ -125,9 +125,10 @@ class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
     else:
       y_t = inner.inverse(x_t)
       ldj = inner.inverse_log_det_jacobian(x_t, event_ndims=0)
-    ldj = tf.broadcast_to(ldj, ps.shape(x_t))
-    if transformed is not None:
-      ldj = ldj * transformed
+    # The parameters are zero where nothing is transformed: there g is the
+    # identity and its log-derivatives are 0 (`elementwise.py`).
+    if ldj.shape.rank is None or ldj.shape.as_list() != x_t.shape.as_list():
+      ldj = tf.broadcast_to(ldj, ps.shape(x_t))  # e.g. a shift's scalar 0
     return self._merge(x, y_t), self._sum_event(ldj)
 
   def _augmented_forward(self, x, **kwargs):
