@@ -32,6 +32,7 @@ CONFIG_FOLDERS = (os.path.join(_HERE, "configs"),
 
 def configs():
   """{name: path} of the packaged flagfiles."""
+  # local-only: the packaged flagfiles, inside the install or the checkout.
   folder = next((f for f in CONFIG_FOLDERS if os.path.isdir(f)), None)
   if folder is None:
     return {}

@@ -21,6 +21,7 @@ def import_tensorflow():
     return
   sys.stderr.flush()
   saved = os.dup(2)
+  # local-only: os.devnull, this process's own stderr, never a user path.
   devnull = os.open(os.devnull, os.O_WRONLY)
   try:
     os.dup2(devnull, 2)

@@ -65,10 +65,6 @@ class NetworkSpec:
   index: int
   parity: int = 0
 
-  @property
-  def checkerboard(self):
-    return self.mask_channel
-
 
 def validate(image_shape, num_scales):
   """Raises ValueError naming the numbers if the configuration cannot work."""

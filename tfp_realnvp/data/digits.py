@@ -25,7 +25,7 @@ def load_digits(split):
   if split not in SPLITS:
     raise ValueError(f"Unknown digits split {split!r}; choose one of "
                      f"{sorted(SPLITS)}.")
-  with np.load(PATH) as f:
+  with np.load(PATH) as f:  # local-only: package data inside the install
     images, labels = f["images"], f["labels"]
   order = np.random.RandomState(0).permutation(len(images))
   start, stop = SPLITS[split]

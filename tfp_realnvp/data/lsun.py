@@ -40,6 +40,7 @@ def _environment(path):
   """The read-only LMDB environment at `path`, opened once per process:
   LMDB refuses a second open of the same database, and the training and
   validation splits read the same one at the same time."""
+  # local-only: LMDB maps local files; a bucket path needs a copy first.
   return _lmdb().open(path, readonly=True, lock=False, readahead=False,
                       max_readers=64)
 
