@@ -64,16 +64,20 @@ def _summary(results):
 
 def _main(argv):
   from tfp_realnvp import job  # pylint: disable=g-import-not-at-top
+  from tfp_realnvp import storage  # pylint: disable=g-import-not-at-top
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   if not flags.FLAGS["verbosity"].present:
     logging.set_verbosity(logging.ERROR)
   config = job.from_flags()  # each flag was checked as it was parsed
-  print(f"model_dir: {os.path.abspath(config.model_dir)}", flush=True)
+  print(f"model_dir: {storage.absolute(config.model_dir)}", flush=True)
   try:
     results = job.execute(config)
   except job.USER_ERRORS as e:  # the message says what to do
     sys.exit(f"Error: {e}")
+  except job.Preempted as e:  # the state is saved: exit for a restart
+    print(e, file=sys.stderr, flush=True)
+    sys.exit(job.PREEMPTED_EXIT_CODE)
   print(_summary(results))
 
 

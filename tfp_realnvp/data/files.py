@@ -15,10 +15,10 @@ to S x S; without it every image must have the same size.
 """
 
 import functools
-import os
 
 import numpy as np
 
+from tfp_realnvp import storage
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
@@ -41,21 +41,22 @@ def split_indices(n, split):
 
 
 def _image_files(folder):
-  """(sorted files, labels or None) of the images below `folder`."""
-  if not os.path.isdir(folder):
+  """(sorted files, labels or None) of the images below `folder`, local or
+  remote (`storage.py`)."""
+  if not (folder and storage.isdir(folder)):
     return [], None
   files, labels = [], []
-  classes = sorted(d for d in os.listdir(folder)
-                   if os.path.isdir(os.path.join(folder, d)))
-  for name in sorted(os.listdir(folder)):
+  names = storage.listdir(folder)
+  classes = [d for d in names if storage.isdir(storage.join(folder, d))]
+  for name in names:
     if name.lower().endswith(IMAGE_EXTENSIONS):
-      files.append(os.path.join(folder, name))
+      files.append(storage.join(folder, name))
       labels.append(-1)
   for label, name in enumerate(classes):
-    for root, _, names in sorted(os.walk(os.path.join(folder, name))):
-      for f in sorted(names):
+    for root, _, found in storage.walk(storage.join(folder, name)):
+      for f in found:
         if f.lower().endswith(IMAGE_EXTENSIONS):
-          files.append(os.path.join(root, f))
+          files.append(storage.join(root, f))
           labels.append(label)
   has_labels = bool(classes) and -1 not in labels
   return files, (np.array(labels, np.int32) if has_labels else None)
@@ -66,11 +67,11 @@ class FolderSource(Source):
 
   def __init__(self, path, image_size=None):
     self.name = f"folder:{path}"
-    self.path = os.path.expanduser(path)
+    self.path = storage.expand(path)
     self.image_size = image_size
     self._split_dirs = {
-        split: next((os.path.join(self.path, n) for n in names
-                     if os.path.isdir(os.path.join(self.path, n))), None)
+        split: next((storage.join(self.path, n) for n in names
+                     if storage.isdir(storage.join(self.path, n))), None)
         for split, names in SPLIT_NAMES.items()}
 
   def _files(self, split):
@@ -142,7 +143,7 @@ class NpzSource(Source):
 
   def __init__(self, path, image_size=None):
     self.name = f"npz:{path}"
-    self.path = os.path.expanduser(path)
+    self.path = storage.expand(path)
     self.image_size = image_size
 
   def prepare(self, download=False):
@@ -157,12 +158,11 @@ class NpzSource(Source):
   @functools.cached_property
   def _arrays(self):
     """The file's arrays, checked; `DataUnavailable` names what is wrong."""
-    if not os.path.exists(self.path):
+    if not storage.exists(self.path):
       raise DataUnavailable(f"{self.path} does not exist: --dataset=npz:PATH "
                             "wants an .npz file of uint8 image arrays.")
     try:
-      with np.load(self.path) as f:
-        arrays = {k: f[k] for k in f.files}
+      arrays = storage.load_arrays(self.path)
     except (OSError, ValueError) as e:
       raise DataUnavailable(f"{self.path} is not a readable .npz file "
                             f"({e}).") from None
@@ -230,17 +230,18 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels):
   evaluation preprocessing); errors name what does not fit the model.
   """
   import tensorflow as tf
-  path = os.path.expanduser(path)
-  if os.path.isdir(path):
-    found = sorted(os.path.join(root, f) for root, _, names in os.walk(path)
-                   for f in names if f.lower().endswith(IMAGE_EXTENSIONS))
+  path = storage.expand(path)
+  if storage.isdir(path):
+    found = sorted(storage.join(root, f) for root, _, names in
+                   storage.walk(path) for f in names
+                   if f.lower().endswith(IMAGE_EXTENSIONS))
     if not found:
       raise DataUnavailable(f"No images ({', '.join(IMAGE_EXTENSIONS)}) "
                             f"below {path}.")
-    names = [os.path.relpath(f, path) for f in found]
+    names = [f[len(storage.join(path, "")):] for f in found]
     images = [tf.io.decode_image(tf.io.read_file(f), expand_animations=False,
                                  dtype=tf.uint8) for f in found]
-  elif os.path.isfile(path) and path.endswith((".npy", ".npz")):
+  elif storage.exists(path) and path.endswith((".npy", ".npz")):
     images = _score_array(path)
     names = [str(i) for i in range(len(images))]
   else:
@@ -267,20 +268,16 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels):
 
 def _score_array(path):
   try:
-    if path.endswith(".npy"):
-      images = np.load(path)
-    else:
-      with np.load(path) as f:
-        keys = f.files
-        key = "images" if "images" in keys else (keys[0] if len(keys) == 1
-                                                 else None)
-        if key is None:
-          raise DataUnavailable(f"{path} holds {sorted(keys)}; name the "
-                                "array to score 'images'.")
-        images = f[key]
+    arrays = storage.load_arrays(path)
   except (OSError, ValueError) as e:
     raise DataUnavailable(f"{path} is not a readable array file ({e})."
                           ) from None
+  key = "images" if "images" in arrays else (
+      next(iter(arrays)) if len(arrays) == 1 else None)
+  if key is None:
+    raise DataUnavailable(f"{path} holds {sorted(arrays)}; name the "
+                          "array to score 'images'.")
+  images = arrays[key]
   if not np.issubdtype(images.dtype, np.integer) or images.ndim not in (3, 4):
     raise BadInput(f"{path}: images must be integer pixels of shape "
                      f"(N, H, W) or (N, H, W, C); got {images.dtype} "

@@ -14,8 +14,8 @@ Splits: the first 99% of the training database's entries (in key order) are
 """
 
 import functools
-import os
 
+from tfp_realnvp import storage
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
@@ -73,21 +73,26 @@ class LSUNSource(Source):
                        f"{', '.join(CATEGORIES)}.")
     self.name = f"lsun_{category}"
     self.category = category
-    self.folder = os.path.join(default_data_dir(data_dir), "lsun")
+    self.folder = storage.join(default_data_dir(data_dir), "lsun")
 
   @property
   def event_shape(self):
     return (preprocess.LSUN_CROP, preprocess.LSUN_CROP, 3)
 
   def _path(self, which):
-    return os.path.join(self.folder, f"{self.category}_{which}_lmdb")
+    return storage.join(self.folder, f"{self.category}_{which}_lmdb")
 
   def prepare(self, download=False):
     del download  # the publisher gives no public address to fetch from
+    if storage.is_remote(self.folder):
+      raise DataUnavailable(
+          f"LSUN's LMDB folders must be on a local disk (LMDB maps its files "
+          f"into memory); {self.folder} is not: copy lsun/ to a local "
+          "--data_dir.")
     missing = [self._path(w) for w in ("train", "val")
-               if not os.path.exists(os.path.join(self._path(w), "data.mdb"))]
+               if not storage.exists(storage.join(self._path(w), "data.mdb"))]
     if missing:
-      zips = [os.path.basename(p) + ".zip" for p in missing]
+      zips = [storage.basename(p) + ".zip" for p in missing]
       raise DataUnavailable(
           f"No {self.name} data: {', '.join(missing)} not found "
           f"(an LMDB folder with data.mdb).\nDownload {', '.join(zips)} from "

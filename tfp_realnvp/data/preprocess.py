@@ -15,8 +15,8 @@ the random ones take a `seed`, an int64 pair from `with_seeds`.
 * `centre_crop_resize`: user data at `--image_size`: the largest central
   square, antialiased resize to the size, rounded.
 
-`with_seeds(ds, seed)` gives each example its own seed, different in every
-epoch (every iteration over the dataset) and the same for the same `seed`.
+`with_seeds(ds, seed)` gives each example its own seed, the same for the
+same `seed` (the job passes each epoch its own: `prepare.training_epoch`).
 """
 
 import tensorflow as tf

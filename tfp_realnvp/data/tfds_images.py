@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import os
 
+from tfp_realnvp import storage
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
@@ -62,8 +63,8 @@ PAPER = {
 
 
 def default_data_dir(data_dir=None):
-  return os.path.expanduser(data_dir or os.environ.get("TFDS_DATA_DIR") or
-                            "~/tensorflow_datasets")
+  return storage.expand(data_dir or os.environ.get("TFDS_DATA_DIR") or
+                        "~/tensorflow_datasets")
 
 
 class TFDSSource(Source):
@@ -93,7 +94,7 @@ class TFDSSource(Source):
 
   @property
   def manual_dir(self):
-    return os.path.join(self.data_dir, "downloads", "manual")
+    return storage.join(self.data_dir, "downloads", "manual")
 
   def prepare(self, download=False):
     import tensorflow_datasets as tfds
@@ -101,7 +102,7 @@ class TFDSSource(Source):
     if builder.is_prepared():
       return
     files = self.paper.publisher_files if self.paper else ()
-    have = files and all(os.path.exists(os.path.join(self.manual_dir, f))
+    have = files and all(storage.exists(storage.join(self.manual_dir, f))
                          for f in files)
     if not (have or download):
       raise DataUnavailable(self._missing_message(builder, files))
@@ -168,6 +169,7 @@ class TFDSSource(Source):
     return self._preprocess_fn()(image, False)
 
   def examples(self, split, training=False, seed=0, labels=False):
+    import tensorflow_datasets as tfds
     if labels:
       self.check_labels()
     tfds_split = dict(zip(("train", "validation", "test"),
@@ -177,7 +179,11 @@ class TFDSSource(Source):
     if self.builder.info.splits[tfds_split].num_examples == 0:
       raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
                             f"of {self.tfds_name}) holds no examples.")
-    ds = self.builder.as_dataset(split=tfds_split, shuffle_files=training)
+    # The file order of a training epoch is a function of `seed` (the job
+    # passes each epoch's own: `prepare.training_epoch`).
+    ds = self.builder.as_dataset(
+        split=tfds_split, shuffle_files=training,
+        read_config=tfds.ReadConfig(shuffle_seed=int(seed)))
     # TFDS's feature names -> the examples a model takes (`models.inputs`).
     images = ds.map(lambda ex: inputs.pack(ex["image"],
                                            ex["label"] if labels else None))

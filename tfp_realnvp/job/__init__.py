@@ -7,7 +7,10 @@
     run.py         execute(config): the modes, validated once
     train.py       --mode=train
     evaluate.py    --mode=eval, sample, export, score
-    model_dir.py   the run's folder: lock, architecture guard, checkpoints, results
+    model_dir.py   the run's folder: architecture guard, checkpoints, results
+    lease.py       one training run owns a model_dir, on any host
+    state.py       the training state: saved on a timer and on SIGTERM, resumed
+    preemption.py  SIGTERM/SIGINT: save, then exit with PREEMPTED_EXIT_CODE
     callbacks.py   Keras callbacks: time budget, NaN stop, sample grids
     distribute.py  tf.distribute strategies and which worker writes
     export.py      the SavedModel a process without this package loads
@@ -16,8 +19,10 @@
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.config import define_flags
 from tfp_realnvp.job.config import from_flags
+from tfp_realnvp.job.run import PREEMPTED_EXIT_CODE
+from tfp_realnvp.job.run import Preempted
 from tfp_realnvp.job.run import USER_ERRORS
 from tfp_realnvp.job.run import execute
 
-__all__ = ["JobConfig", "USER_ERRORS", "define_flags", "execute",
+__all__ = ["JobConfig", "PREEMPTED_EXIT_CODE", "Preempted", "USER_ERRORS", "define_flags", "execute",
            "from_flags"]

@@ -1,8 +1,6 @@
 """Keras callbacks of the training job: time budget, NaN stop, sample grids."""
 
 import math
-import os
-import shutil
 import time
 
 import keras
@@ -10,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
+from tfp_realnvp import storage
 from tfp_realnvp.models import figures as model_figures
 from tfp_realnvp.job import distribute
 
@@ -94,17 +93,27 @@ class StopOnNonFinite(keras.callbacks.Callback):
       self._stop("the weights are not finite")
 
 
-class RefuseNonFiniteRestore(keras.callbacks.Callback):
-  """After `BackupAndRestore` restored a run (put it right after that
-  callback): raises if the restored weights are not finite."""
+class RunCallbacks(keras.callbacks.CallbackList):
+  """The callbacks of a training run made of one `fit` call per epoch
+  (`train.py`): Keras' `on_train_begin` reaches them at the first call only,
+  `on_train_end` at `finish()`, so early stopping, the learning-rate
+  schedule, the time budget and TensorBoard's writers see one run."""
 
-  def __init__(self, message):
-    super().__init__()
-    self.message = message
+  def __init__(self, callbacks, **kwargs):
+    super().__init__(callbacks, **kwargs)
+    self._begun, self._end_logs = False, None
 
   def on_train_begin(self, logs=None):
-    if not all_finite(self.model.weights):
-      raise FloatingPointError(self.message)
+    if not self._begun:
+      self._begun = True
+      super().on_train_begin(logs)
+
+  def on_train_end(self, logs=None):
+    self._end_logs = logs
+
+  def finish(self):
+    if self._begun:
+      super().on_train_end(self._end_logs)
 
 
 class Checkpoints(keras.callbacks.Callback):
@@ -112,57 +121,43 @@ class Checkpoints(keras.callbacks.Callback):
 
   Writing a Keras weights file walks every layer: about a second for a
   model of ten coupling networks, whatever their size, which at the digits
-  size is longer than the epoch's training. `BackupAndRestore` (put it
-  before this callback) has just written the epoch's state to
-  `folder.backup_weights`; this callback copies that file to the epoch's
-  checkpoint (keeping the newest `keep`, none if 0) and, when `monitor` is
-  below the best so far (`threshold` at the start: a resumed run's best),
-  to `folder.best`. Copies go through a temporary file and a rename, so a
-  kill never leaves a half-written checkpoint. If no fresh backup file is
-  there (another Keras), it saves the weights itself.
+  size is longer than the epoch's training. The training state callback
+  (`state.TrainingState`, put it before this one) has just written the
+  epoch's state to `state.last_saved`; this callback copies that file to the
+  epoch's checkpoint (keeping the newest `keep`, none if 0) and, when
+  `monitor` is below the best so far (`threshold` at the start: a resumed
+  run's best), to `folder.best`. Copies are whole or absent
+  (`storage.copy`), so a kill never leaves a half-written checkpoint.
   """
 
-  def __init__(self, folder, keep, monitor, threshold=None):
+  def __init__(self, folder, state, keep, monitor, threshold=None):
     super().__init__()
-    self.folder, self.keep, self.monitor = folder, int(keep), monitor
+    self.folder, self.state, self.keep = folder, state, int(keep)
+    self.monitor = monitor
     self.threshold = math.inf if threshold is None else float(threshold)
-
-  def on_epoch_begin(self, epoch, logs=None):
-    self._start = time.time()
-
-  def _saved_weights(self):
-    path = self.folder.backup_weights
-    if not (os.path.exists(path) and
-            os.path.getmtime(path) >= self._start - 1):
-      os.makedirs(os.path.dirname(path), exist_ok=True)
-      self.model.save_weights(path, overwrite=True)
-    return path
 
   def on_epoch_end(self, epoch, logs=None):
     value = (logs or {}).get(self.monitor)
     better = value is not None and value < self.threshold
     if not (self.keep or better):
       return
-    saved = self._saved_weights()
+    saved = self.state.last_saved
     if self.keep:
-      _copy(saved, self.folder.epoch_checkpoint(epoch + 1))
+      storage.copy(saved, self.folder.epoch_checkpoint(epoch + 1))
       for path in self.folder.epoch_checkpoints()[:-self.keep]:
-        os.remove(path)
+        storage.remove(path)
     if better:
       self.threshold = value
-      _copy(saved, self.folder.best)
-
-
-def _copy(source, target):
-  """Copies `source` to `target` through a temporary file and a rename."""
-  temporary = target + ".partial"
-  shutil.copyfile(source, temporary)
-  os.replace(temporary, target)
+      storage.copy(saved, self.folder.best)
 
 
 class EpochLine(keras.callbacks.Callback):
   """One line per epoch, for logs (a terminal gets Keras' progress bar):
   `epoch 3/1000 - 4s - bits_per_dim 2.6671 - loss 2.6693 - val_...`."""
+
+  def __init__(self, epochs):
+    super().__init__()
+    self.epochs = epochs
 
   def on_epoch_begin(self, epoch, logs=None):
     self._start = time.monotonic()
@@ -170,7 +165,7 @@ class EpochLine(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     values = " - ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items()
                         if isinstance(v, (int, float)))
-    print(f"epoch {epoch + 1}/{self.params['epochs']} - "
+    print(f"epoch {epoch + 1}/{self.epochs} - "
           f"{time.monotonic() - self._start:.0f}s - {values}", flush=True)
 
 
@@ -180,7 +175,7 @@ class SampleGrid(keras.callbacks.Callback):
 
   def __init__(self, log_dir, png_path, every, num_samples=64, seed=0):
     super().__init__()
-    self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "samples"))
+    self.writer = tf.summary.create_file_writer(storage.join(log_dir, "samples"))
     self.png_path, self.every = png_path, max(1, int(every))
     self.num_samples, self.seed = num_samples, seed
 

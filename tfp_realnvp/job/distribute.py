@@ -22,6 +22,7 @@ import os
 
 import tensorflow as tf
 
+from tfp_realnvp import storage
 from tfp_realnvp.job.config import STRATEGIES
 
 
@@ -81,13 +82,16 @@ def worker_dir(model_dir, strategy):
   if is_chief(strategy):
     return model_dir
   kind, index = task()
-  return os.path.join(model_dir, f".{kind}_{index}")
+  return storage.join(model_dir, f".{kind}_{index}")
 
 
 def agree(strategy, flag):
   """True on every worker if `flag` is True on any (e.g. a time limit that
   one worker reaches first: all must stop at the same epoch)."""
-  if strategy.num_replicas_in_sync == 1:
+  # One process (one device, or MirroredStrategy's local devices): its own
+  # flag is everyone's, without a collective at every batch end.
+  if strategy.num_replicas_in_sync == 1 or isinstance(
+      strategy, tf.distribute.MirroredStrategy):
     return bool(flag)
   value = strategy.run(lambda: tf.constant(1. if flag else 0.))
   return bool(strategy.reduce(tf.distribute.ReduceOp.MAX, value, axis=None))

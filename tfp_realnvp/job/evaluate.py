@@ -7,6 +7,7 @@ a TensorBoard scalar.
 
 import csv
 import dataclasses
+import io
 import os
 import platform
 import sys
@@ -16,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
+from tfp_realnvp import storage
 from tfp_realnvp.data import BadInput
 from tfp_realnvp.data import files
 from tfp_realnvp.job import export
@@ -49,7 +51,7 @@ def evaluate_and_write(config, source, model, folder):
                                   config.temperature, config.seed),
       folder.join("samples.png"))
   writer = tf.summary.create_file_writer(
-      os.path.join(folder.tensorboard, "test"))
+      storage.join(folder.tensorboard, "test"))
   with writer.as_default():
     optimizer = getattr(model, "optimizer", None)
     step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
@@ -97,7 +99,7 @@ def run_sample(config):
 def run_export(config):
   model, path = prepare.load_model(config)
   out = export.export_saved_model(
-      model, config.export_dir or os.path.join(config.model_dir, "export"),
+      model, config.export_dir or storage.join(config.model_dir, "export"),
       overwrite=config.overwrite_export)
   return {"export_dir": out, "checkpoint": path}
 
@@ -138,15 +140,15 @@ def run_score(config):
           model.importance_weighted_bits_per_dim(
               batch, config.importance_samples, seed=config.seed))
     progress.update(rows.stop)
-  out = config.output or os.path.join(
+  out = storage.absolute(config.output or storage.join(
       config.model_dir, "scores_" + os.path.splitext(
-          os.path.basename(os.path.normpath(config.input)))[0] + ".csv")
-  os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-  with open(out, "w", newline="") as f:
-    writer = csv.writer(f)
-    writer.writerow(["image", *columns])
-    for i, name in enumerate(image_names):
-      writer.writerow([name, *(f"{c[i]:.6f}" for c in columns.values())])
+          storage.basename(config.input))[0] + ".csv"))
+  table = io.StringIO(newline="")
+  writer = csv.writer(table)
+  writer.writerow(["image", *columns])
+  for i, name in enumerate(image_names):
+    writer.writerow([name, *(f"{c[i]:.6f}" for c in columns.values())])
+  storage.write_text(out, table.getvalue())
   print(f"Wrote {out}: {len(image_names)} images, mean {model.metric_name} "
         f"{columns[model.metric_name].mean():.4f}.", flush=True)
   return {"scores_csv": out, "images": len(image_names), "checkpoint": path,

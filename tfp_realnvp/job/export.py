@@ -20,12 +20,11 @@ renamed into place, so an interrupted export never leaves a half-written
 model where a good one was.
 """
 
-import os
-import shutil
 import uuid
 
 import tensorflow as tf
 
+from tfp_realnvp import storage
 from tfp_realnvp.bijectors import keras_tracking
 from tfp_realnvp.models import RealNVP
 from tfp_realnvp.models import checks
@@ -98,26 +97,28 @@ def export_saved_model(model, export_dir, overwrite=False):
   Raises:
     FileExistsError: `export_dir` exists and `overwrite` is False.
   """
-  export_dir = os.path.abspath(export_dir)
-  if os.path.exists(export_dir) and not overwrite:
+  export_dir = storage.absolute(export_dir)
+  if storage.exists(export_dir) and not overwrite:
     raise FileExistsError(
         f"export_dir {export_dir} already exists; pass overwrite=True "
         "(--overwrite_export) to replace it.")
-  parent = os.path.dirname(export_dir)
-  os.makedirs(parent, exist_ok=True)
-  tmp = os.path.join(parent, f".{os.path.basename(export_dir)}.tmp-"
+  parent = storage.dirname(export_dir)
+  storage.makedirs(parent)
+  # Written beside the target, then renamed over it: atomic on a local disk;
+  # on an object store a folder rename copies object by object, and a
+  # reader can see the old export vanish before the new one is whole.
+  tmp = storage.join(parent, f".{storage.basename(export_dir)}.tmp-"
                      f"{uuid.uuid4().hex[:8]}")
   module = _ExportModule(model)
   try:
     tf.saved_model.save(module, tmp, signatures=dict(module.endpoints))
-    if os.path.exists(export_dir):
+    if storage.exists(export_dir):
       old = tmp + "-old"
-      os.rename(export_dir, old)
-      os.rename(tmp, export_dir)
-      shutil.rmtree(old)
+      storage.rename(export_dir, old)
+      storage.rename(tmp, export_dir)
+      storage.rmtree(old)
     else:
-      os.rename(tmp, export_dir)
+      storage.rename(tmp, export_dir)
   finally:
-    if os.path.exists(tmp):
-      shutil.rmtree(tmp)
+    storage.rmtree(tmp)
   return export_dir

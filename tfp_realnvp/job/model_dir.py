@@ -6,7 +6,9 @@
                            it with its own)
     flags.txt              the same settings as an absl flagfile, for
                            people and `train.py --flagfile=`
-    backup/                Keras BackupAndRestore state: resume after a stop
+    backup/                the training state (`state.py`): state.json says
+                           where the run stopped, state_<step>.weights.h5
+                           holds weights, optimizer and batch-norm state
     checkpoints/epoch_NNNN.weights.h5   weights of the newest epochs
                            (`--keep_checkpoints`, 3 by default)
     best.weights.h5        the weights with the best validation score
@@ -15,21 +17,19 @@
     samples.png            a grid of samples
     results.json           test score and paths
     export/                the SavedModel (`export.py`)
-    RUNNING                while a training run owns the folder (pid, host)
+    LEASE                  while a training run owns the folder (`lease.py`)
 
-`ModelDir(path)` names these paths and reads and writes the files; `lock()`
-owns the folder for one training run.
+`ModelDir(path)` names these paths and reads and writes the files, local or
+remote (`gs://...`), through `storage.py`; `lease()` owns the folder for one
+training run.
 """
 
-import contextlib
 import csv
-import glob
-import json
-import os
-import socket
-import time
+import io
 
+from tfp_realnvp import storage
 from tfp_realnvp.job.callbacks import all_finite
+from tfp_realnvp.job.lease import Lease
 
 
 class ModelDir:
@@ -39,7 +39,7 @@ class ModelDir:
     self.path = path
 
   def join(self, *parts):
-    return os.path.join(self.path, *parts)
+    return storage.join(self.path, *parts)
 
   @property
   def best(self):
@@ -61,20 +61,23 @@ class ModelDir:
     """The weights file of 1-based `epoch`."""
     return self.join("checkpoints", f"epoch_{epoch:04d}.weights.h5")
 
+  def backup_weights(self, step):
+    """The training state's weights file of optimizer step `step` in
+    `backup` (`state.py`; `callbacks.Checkpoints` copies it)."""
+    return storage.join(self.backup, f"state_{step:010d}.weights.h5")
+
   @property
-  def backup_weights(self):
-    """The weights file Keras' `BackupAndRestore` writes in `backup`
-    (Keras 3's name for it; `callbacks.Checkpoints` copies it)."""
-    return os.path.join(self.backup, "latest.weights.h5")
+  def backup_state(self):
+    """Where the training stopped (`state.py`): step, epoch, batch, file."""
+    return storage.join(self.backup, "state.json")
 
   def check_architecture(self, model):
     """Writes config.json, or refuses a folder of another architecture."""
-    os.makedirs(self.path, exist_ok=True)
+    storage.makedirs(self.path)
     path = self.join("config.json")
     mine = model.architecture()
-    if os.path.exists(path):
-      with open(path) as f:
-        theirs = json.load(f)
+    if storage.exists(path):
+      theirs = storage.read_json(path)
       theirs = {**model.ADDED_LATER, **theirs}
       diff = {k: (theirs.get(k), mine[k]) for k in mine
               if theirs.get(k) != mine[k]}
@@ -85,8 +88,7 @@ class ModelDir:
                       for k, (a, b) in diff.items()) +
             ". Use another --model_dir or the same flags.")
     else:
-      with open(path, "w") as f:
-        json.dump(mine, f, indent=1)
+      storage.write_json(path, mine)
 
   @property
   def flags_file(self):
@@ -98,27 +100,24 @@ class ModelDir:
 
   def previous_settings(self):
     """The last training run's settings (`JobConfig.to_json`), or None."""
-    if not os.path.exists(self.settings_file):
+    if not storage.exists(self.settings_file):
       return None
-    with open(self.settings_file) as f:
-      return json.load(f)
+    return storage.read_json(self.settings_file)
 
   def write_settings(self, settings, flagfile):
     """settings.json (a JSON-able dict) and flags.txt (the same as flags)."""
-    with open(self.settings_file, "w") as f:
-      json.dump(settings, f, indent=1)
-    with open(self.flags_file, "w") as f:
-      f.write(flagfile)
+    storage.write_json(self.settings_file, settings)
+    storage.write_text(self.flags_file, flagfile)
 
   def has_backup(self):
-    return os.path.isdir(self.backup) and bool(os.listdir(self.backup))
+    return storage.exists(self.backup_state)
 
   def epoch_checkpoints(self):
-    return sorted(glob.glob(self.join("checkpoints", "epoch_*.weights.h5")))
+    return storage.glob(self.join("checkpoints", "epoch_*.weights.h5"))
 
   def latest_checkpoint(self):
     """best.weights.h5, else the newest per-epoch checkpoint."""
-    if os.path.exists(self.best):
+    if storage.exists(self.best):
       return self.best
     epochs = self.epoch_checkpoints()
     if not epochs:
@@ -128,76 +127,21 @@ class ModelDir:
 
   def best_logged(self, monitor):
     """(best value, its 1-based epoch) of `monitor` in log.csv, or (None, None)."""
-    if not os.path.exists(self.log_csv):
+    if not storage.exists(self.log_csv):
       return None, None
-    with open(self.log_csv) as f:
-      rows = [r for r in csv.DictReader(f) if r.get(monitor)]
+    rows = [r for r in csv.DictReader(io.StringIO(storage.read_text(
+        self.log_csv))) if r.get(monitor)]
     if not rows:
       return None, None
     best = min(rows, key=lambda r: float(r[monitor]))
     return float(best[monitor]), int(best["epoch"]) + 1
 
   def write_results(self, results):
-    with open(self.join("results.json"), "w") as f:
-      json.dump(results, f, indent=1)
+    storage.write_json(self.join("results.json"), results)
 
-  @contextlib.contextmanager
-  def lock(self):
-    """Owns the folder for one training run (file `RUNNING`: pid and host).
-
-    Refuses a folder a live process owns, so two runs never overwrite each
-    other's checkpoints; takes over the lock of a dead process on this host.
-    """
-    os.makedirs(self.path, exist_ok=True)
-    path = self.join("RUNNING")
-    me = {"pid": os.getpid(), "host": socket.gethostname(),
-          "since": time.time()}
-    for _ in range(2):
-      try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-      except FileExistsError:
-        owner = _lock_owner(path)
-        if owner is not None and (owner.get("host") != me["host"] or
-                                  _process_alive(owner.get("pid"))):
-          raise ModelDirBusy(
-              f"model_dir {self.path} is in use by another training run "
-              f"(pid {owner.get('pid')} on {owner.get('host')}, since "
-              f"{time.ctime(owner.get('since', 0))}). Two runs in one "
-              "model_dir would overwrite each other's checkpoints: wait for "
-              f"it to end, use another --model_dir, or delete {path} if that "
-              "run is gone.") from None
-        os.remove(path)  # its owner died: take over (the run resumes)
-        continue
-      with os.fdopen(fd, "w") as f:
-        json.dump(me, f)
-      break
-    try:
-      yield self
-    finally:
-      if _lock_owner(path) == me:
-        os.remove(path)
-
-
-def _lock_owner(path):
-  try:
-    with open(path) as f:
-      return json.load(f)
-  except (OSError, ValueError):
-    return None
-
-
-def _process_alive(pid):
-  try:
-    os.kill(int(pid), 0)
-  except (ProcessLookupError, TypeError, ValueError):
-    return False
-  except PermissionError:
-    return True
-  return True
-
-
-class ModelDirBusy(RuntimeError):
-  """Another live training run owns the model_dir."""
+  def lease(self, timeout):
+    """The lease that owns the folder for one training run (`lease.py`)."""
+    return Lease(self.join("LEASE"), timeout)
 
 
 class CheckpointError(RuntimeError):
@@ -207,11 +151,11 @@ class CheckpointError(RuntimeError):
 def load_checkpoint(model, path, folder=None):
   """Loads `path` into `model`; a CheckpointError names the file and what to do."""
   others = [p for p in ([folder.best] + folder.epoch_checkpoints()[::-1]
-                        if folder else []) if p != path and os.path.exists(p)]
+                        if folder else []) if p != path and storage.exists(p)]
   advice = (f" Pass --checkpoint={others[0]} (or another file of "
             f"{folder.path}) or train again." if others else
             " Train again (--mode=train) or pass --checkpoint.")
-  if not os.path.exists(path):
+  if not storage.exists(path):
     raise CheckpointError(f"Checkpoint {path} does not exist." + advice)
   try:
     model.load_weights(path)

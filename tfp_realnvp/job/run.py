@@ -14,17 +14,20 @@ from tfp_realnvp.job.evaluate import run_export
 from tfp_realnvp.job.evaluate import run_sample
 from tfp_realnvp.job.evaluate import run_score
 from tfp_realnvp.job.model_dir import CheckpointError
-from tfp_realnvp.job.model_dir import ModelDirBusy
+from tfp_realnvp.job.lease import LeaseLost
+from tfp_realnvp.job.lease import ModelDirBusy
+from tfp_realnvp.job.preemption import EXIT_CODE as PREEMPTED_EXIT_CODE
+from tfp_realnvp.job.preemption import Preempted
 from tfp_realnvp.job.prepare import load_model
 from tfp_realnvp.job.resolve import BadSetting
 from tfp_realnvp.job.train import run_train
 
-__all__ = ["MODES", "USER_ERRORS", "execute", "load_model", "run_eval",
+__all__ = ["MODES", "PREEMPTED_EXIT_CODE", "Preempted", "USER_ERRORS", "execute", "load_model", "run_eval",
            "run_export", "run_sample", "run_score", "run_train"]
 
 # Errors whose message is the whole story: `train.py` prints them, no traceback.
 USER_ERRORS = (DataUnavailable, BadInput, BadSetting, CheckpointError,
-               FloatingPointError, ModelDirBusy)
+               FloatingPointError, LeaseLost, ModelDirBusy)
 
 MODES = {"train": run_train, "eval": run_eval, "sample": run_sample,
          "export": run_export, "score": run_score}

@@ -1,34 +1,44 @@
 """`--mode=train`: fit, checkpoints, the test score, the export.
 
 The model and optimizer are created in the `--strategy`'s scope; workers
-other than the chief write to a private folder (`distribute.worker_dir`). A
-second training run on a model_dir that a live process owns is refused; the
-folder of a run that died (`kill -9`) is taken over, and the run resumes
-from `backup/` (weights, optimizer slots, batch-norm moving averages, epoch;
-the data restart at that epoch), losing at most the epoch it was in. A NaN
-or Inf loss raises `FloatingPointError` naming the step before anything is
-saved from the broken weights.
+other than the chief write to a private folder (`distribute.worker_dir`).
+The run holds the model_dir's lease (`lease.py`): a second run on a folder
+whose lease is renewed is refused, a lease left by a dead run (`kill -9`,
+a pod restarted on another host) is taken over once stale.
+
+`fit` is called once per epoch, on that epoch's data
+(`prepare.training_epoch`, a function of the seed and the epoch), with one
+list of callbacks for the whole run (`callbacks.RunCallbacks`). The training
+state (`state.py`) is saved at every epoch end, every `--save_every`
+seconds and on SIGTERM/SIGINT (`preemption.py`); the same command resumes
+at the saved step, skipping the batches of the epoch already taken, so the
+run takes exactly `epochs` x steps-per-epoch optimizer steps however often it
+stops. A NaN or Inf raises `FloatingPointError` naming the step before
+anything is saved from the broken weights.
 """
 
 import dataclasses
-import os
-import shutil
 import sys
 import time
 
 import keras
 
+from tfp_realnvp import storage
 from tfp_realnvp.job import callbacks as job_callbacks
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import evaluate
 from tfp_realnvp.job import export
 from tfp_realnvp.job import names
 from tfp_realnvp.job import prepare
+from tfp_realnvp.job import preemption
 from tfp_realnvp.job import resolve
+from tfp_realnvp.job import state as training_state
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.job.model_dir import load_checkpoint
 from tfp_realnvp.models import default_optimizer
+
+RESUME_HINT = "Run the same command again to resume there."
 
 
 def _monitor(model):
@@ -39,22 +49,24 @@ def _monitor(model):
 def run_train(config):
   """Trains; writes checkpoints, logs, samples, test score and the export.
 
-  The model and optimizer are created in the `--strategy`'s scope. Workers
-  other than the chief write to a private folder (`distribute.worker_dir`).
+  Raises `preemption.Preempted` after saving the state if SIGTERM or SIGINT
+  came; `lease.ModelDirBusy` if another live run owns the model_dir.
   """
   source = prepare.ready_source(config)
   spec = resolve.model_spec(config, source)
   tf_runtime = resolve.configure_runtime(config, spec)
   strategy = distribute.make_strategy(config.strategy, config.tpu)
   folder = ModelDir(distribute.worker_dir(config.model_dir, strategy))
-  with folder.lock():
-    results = _train(config, source, spec, strategy, folder, tf_runtime)
+  with preemption.Watch(RESUME_HINT) as watch, \
+      folder.lease(config.lease_timeout) as lease:
+    results = _train(config, source, spec, strategy, folder, tf_runtime,
+                     watch, lease)
   if folder.path != config.model_dir:
-    shutil.rmtree(folder.path, ignore_errors=True)
+    storage.rmtree(folder.path)
   return results
 
 
-def _callbacks(config, model, folder):
+def _callbacks(config, model, folder, saver):
   """The best validation weights have one keeper, `best.weights.h5`,
   written by `Checkpoints` whose threshold, after a resume, is the best value
   in `log.csv`, so a restarted run never replaces a better earlier best."""
@@ -62,14 +74,9 @@ def _callbacks(config, model, folder):
   callbacks = [
       # First: it raises before any callback below saves a broken state.
       job_callbacks.StopOnNonFinite(
-          f"The last completed epoch is in {folder.backup} (the same command "
+          f"The last saved state is in {folder.backup} (the same command "
           f"resumes from it) and the best weights in {folder.best}."),
-      # Kept twice: a kill during a save leaves the previous state readable.
-      keras.callbacks.BackupAndRestore(folder.backup, double_checkpoint=True),
-      job_callbacks.RefuseNonFiniteRestore(
-          f"{folder.backup} holds non-finite weights: delete it and resume "
-          f"from the best weights with --mode=eval, or train again in "
-          f"another --model_dir (the best weights: {folder.best})."),
+      saver,
   ]
   if config.early_stopping:
     callbacks.append(keras.callbacks.EarlyStopping(
@@ -78,7 +85,8 @@ def _callbacks(config, model, folder):
     callbacks.append(keras.callbacks.ReduceLROnPlateau(
         monitor, factor=0.5, patience=config.lr_plateau, mode="min"))
   callbacks += [
-      job_callbacks.Checkpoints(folder, config.keep_checkpoints, monitor,
+      job_callbacks.Checkpoints(folder, saver, config.keep_checkpoints,
+                                monitor,
                                 threshold=folder.best_logged(monitor)[0]),
       keras.callbacks.TensorBoard(folder.tensorboard),
       keras.callbacks.CSVLogger(folder.log_csv, append=True),
@@ -87,13 +95,51 @@ def _callbacks(config, model, folder):
                                config.seed),
   ]
   if not sys.stdout.isatty():  # a terminal gets Keras' progress bar
-    callbacks.append(job_callbacks.EpochLine())
-  if config.time_limit:  # last: an epoch's time includes every callback's
+    callbacks.append(job_callbacks.EpochLine(config.epochs))
+  if config.time_limit:  # late: an epoch's time includes every callback's
     callbacks.append(job_callbacks.TimeLimit(config.time_limit))
+  # Last: a signal during an epoch's end stops after its state is written.
+  callbacks.append(training_state.StopAfterEpoch(saver))
   return callbacks
 
 
-def _train(config, source, spec, strategy, folder, tf_runtime):
+def _fit(config, source, model, folder, watch, lease):
+  """Trains from the saved state (if any) to `config.epochs`; returns the
+  optimizer steps taken in all."""
+  # Every worker resumes from the chief's state.
+  start = training_state.restore(model, ModelDir(config.model_dir))
+  if start.step:
+    print(f"Resuming at step {start.step} (epoch {start.epoch + 1}, batch "
+          f"{start.batch + 1}) from {folder.backup}.", flush=True)
+  steps = int(prepare.training_epoch(config, source, 0).cardinality())
+  steps = steps if steps >= 0 else None
+  saver = training_state.TrainingState(
+      folder, start, watch, lease, config.save_every, steps, RESUME_HINT)
+  tty = sys.stdout.isatty()
+  run = job_callbacks.RunCallbacks(
+      _callbacks(config, model, folder, saver), add_history=True,
+      add_progbar=tty, verbose=1, epochs=config.epochs, steps=steps,
+      model=model)
+  validation = prepare.batched(config, source, "validation", False,
+                               repeat=config.validation_draws)
+  watch.deferred = True  # a signal now stops at the next batch end
+  try:
+    for epoch in range(start.epoch, config.epochs):
+      skip = start.batch if epoch == start.epoch else 0
+      model.fit(prepare.training_epoch(config, source, epoch, skip),
+                validation_data=validation, initial_epoch=epoch,
+                epochs=epoch + 1, callbacks=run,
+                verbose=1 if tty else 0,  # progress bar on a terminal
+                shuffle=False)  # the epoch's data are shuffled
+      if model.stop_training:
+        break
+    run.finish()
+  finally:
+    watch.deferred = False
+  return int(model.optimizer.iterations.numpy())
+
+
+def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
   _say_what_changed(config, folder)
   folder.write_settings(config.to_json(), config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
@@ -104,33 +150,23 @@ def _train(config, source, spec, strategy, folder, tf_runtime):
     model.compile(optimizer=default_optimizer(config.learning_rate),
                   jit_compile=("auto" if config.jit_compile is None
                                else config.jit_compile))
-  os.makedirs(folder.join("checkpoints"), exist_ok=True)
-  start = time.monotonic()
-  # With --steps_per_epoch the training data repeat: every epoch is full.
-  model.fit(prepare.batched(config, source, "train", True,
-                            repeat=None if config.steps_per_epoch else 1),
-            validation_data=prepare.batched(config, source, "validation",
-                                            False,
-                                            repeat=config.validation_draws),
-            epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-            callbacks=_callbacks(config, model, folder),
-            # The progress bar on a terminal; EpochLine's lines in a log.
-            verbose=1 if sys.stdout.isatty() else 0,
-            shuffle=False)  # the dataset shuffles
-  fit_seconds = time.monotonic() - start
+  begin = time.monotonic()
+  steps = _fit(config, source, model, folder, watch, lease)
+  fit_seconds = time.monotonic() - begin
+  lease.check()
   load_checkpoint(model, folder.best, folder)
   results = evaluate.evaluate_and_write(config, source, model, folder)
   monitor = _monitor(model)
   best, best_epoch = folder.best_logged(monitor)
   results.update({"fit_seconds": fit_seconds,
                   names.of(model).best_validation: best},
-                 best_epoch=best_epoch, checkpoint=folder.best,
-                 steps=int(model.optimizer.iterations.numpy()),
+                 best_epoch=best_epoch, checkpoint=folder.best, steps=steps,
                  replicas=strategy.num_replicas_in_sync,
                  runtime=dataclasses.asdict(tf_runtime))
   export_dir = folder.join("export")
   if config.export_dir and folder.path == config.model_dir:
     export_dir = config.export_dir
+  lease.check()
   results["export_dir"] = export.export_saved_model(
       model, export_dir,
       overwrite=config.overwrite_export or export_dir != config.export_dir)

@@ -1,0 +1,181 @@
+"""The training state: saved at epoch ends, on a timer and on SIGTERM; resumed exactly.
+
+    backup/state_<step>.weights.h5   the model's weights, the optimizer's
+                                     slots and step, the batch norms' moving
+                                     statistics (one Keras weights file)
+    backup/state.json                {"step", "epoch", "batch", "weights",
+                                     "random_states"}: the 0-based epoch in
+                                     progress, the batches of it already
+                                     taken, the seed generators' states
+
+The weights file is written first, then state.json (one small object: on a
+bucket it appears whole), then older weights files are deleted: a kill at
+any moment leaves a state.json naming a complete file.
+
+A run that starts with a state loads it and skips the `batch` batches of
+epoch `epoch` already taken (the data of an epoch are a function of the
+seed and the epoch: `prepare.training_epoch`); so a run stopped any number
+of times takes exactly the optimizer steps, on the same data, as one that
+never stopped. (Keras' `BackupAndRestore(save_freq=N)` replays the epoch
+from batch 0 on mid-epoch weights and loses its epoch counter on a second
+stop: it is not used.)
+
+`TrainingState` is the Keras callback that saves: after every epoch (the
+state `Checkpoints` copies to the epoch's checkpoint), every `save_every`
+seconds at a batch end (not an epoch checkpoint), and at the first batch end
+after SIGTERM/SIGINT (`preemption.Watch`), after which it raises
+`preemption.Preempted`. With several workers they agree (`distribute.agree`)
+at each batch end, so all stop and save at the same step; only the chief
+writes.
+"""
+
+import dataclasses
+import time
+
+import keras
+
+from tfp_realnvp import storage
+from tfp_realnvp.job import distribute
+from tfp_realnvp.job.callbacks import all_finite
+from tfp_realnvp.job.preemption import Preempted
+
+
+@dataclasses.dataclass(frozen=True)
+class Position:
+  """Where a run stands: optimizer `step`, 0-based `epoch` in progress and
+  the `batch`es of it already taken."""
+  step: int = 0
+  epoch: int = 0
+  batch: int = 0
+
+
+def _random_states(model):
+  """The model's random-number states (Keras seed generators: the
+  dequantization noise and dropout draws), which its weights file lacks."""
+  weights = {id(w) for w in model.weights}
+  return [v for v in model.variables if id(v) not in weights]
+
+
+def saved_position(folder):
+  """The `Position` of the model_dir's state, or None if it has none."""
+  if not storage.exists(folder.backup_state):
+    return None
+  saved = storage.read_json(folder.backup_state)
+  return Position(int(saved["step"]), int(saved["epoch"]), int(saved["batch"]))
+
+
+def restore(model, folder):
+  """Loads the model_dir's state into `model` (compiled: its optimizer
+  built); returns its `Position`, or `Position()` if there is none."""
+  position = saved_position(folder)
+  if position is None:
+    return Position()
+  path = storage.join(folder.backup,
+                      storage.read_json(folder.backup_state)["weights"])
+  model.load_weights(path)
+  saved = storage.read_json(folder.backup_state).get("random_states", {})
+  for variable in _random_states(model):
+    if variable.path in saved:
+      variable.assign(saved[variable.path])
+  if not all_finite(model.weights):
+    raise FloatingPointError(
+        f"{path} holds non-finite weights: delete {folder.backup} and "
+        "evaluate the best weights with --mode=eval, or train again in "
+        f"another --model_dir (the best weights: {folder.best}).")
+  return position
+
+
+class TrainingState(keras.callbacks.Callback):
+  """Saves the training state; see the module docstring.
+
+  Args:
+    folder: the `ModelDir` to save in; None on workers that do not write.
+    start: the `Position` the run started from.
+    watch: the run's `preemption.Watch`.
+    lease: the run's `lease.Lease` (checked before every save).
+    save_every: seconds between saves at batch ends (0: epoch ends only).
+    steps_per_epoch: batches of a full epoch, if known (a signal in an
+      epoch's last batch is handled at the epoch's end).
+    resume_hint: how to resume, for the message of `Preempted`.
+  """
+
+  def __init__(self, folder, start, watch, lease, save_every,
+               steps_per_epoch=None, resume_hint=""):
+    super().__init__()
+    self.folder, self.start, self.watch, self.lease = folder, start, watch, lease
+    self.save_every, self.steps_per_epoch = float(save_every), steps_per_epoch
+    self.resume_hint = resume_hint
+    self.last_saved = None
+    self._epoch = self._offset = 0
+    self._last = time.monotonic()
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self._epoch = epoch
+    self._offset = self.start.batch if epoch == self.start.epoch else 0
+
+  def on_train_batch_end(self, batch, logs=None):
+    done = self._offset + batch + 1
+    stop = self.watch.received is not None
+    due = self.save_every > 0 and (
+        time.monotonic() - self._last >= self.save_every)
+    strategy = self.model.distribute_strategy
+    stop, due = (distribute.agree(strategy, stop),
+                 distribute.agree(strategy, due))
+    if stop and done != self.steps_per_epoch:  # else: at the epoch's end
+      self.save(self._epoch, done)
+      self.stopped()
+    elif due:
+      self.save(self._epoch, done)
+
+  def on_epoch_end(self, epoch, logs=None):
+    self.save(epoch + 1, 0)
+
+  def stopped(self):
+    """Raises `Preempted`, saying where the saved state stands."""
+    step = int(self.model.optimizer.iterations.numpy())
+    raise Preempted(
+        f"Stopped by {self.watch.received or 'a signal'} at step {step} "
+        f"(epoch {self._epoch + 1}); the state is saved in "
+        f"{self.folder.backup if self.folder else 'the chief model_dir'}. "
+        f"{self.resume_hint}".strip())
+
+  def save(self, epoch, batch):
+    """Writes the state of `epoch`, `batch` (see the module docstring)."""
+    self._last = time.monotonic()
+    self.lease.check()
+    if not all_finite(self.model.weights):
+      raise FloatingPointError(
+          f"Training stopped: the weights are not finite at step "
+          f"{int(self.model.optimizer.iterations.numpy())} (epoch "
+          f"{self._epoch + 1}); nothing was saved from them.")
+    if self.folder is None:
+      return
+    step = int(self.model.optimizer.iterations.numpy())
+    weights = self.folder.backup_weights(step)
+    if self.last_saved is None:
+      storage.makedirs(self.folder.backup)
+    self.model.save_weights(weights, overwrite=True)
+    storage.write_json(self.folder.backup_state, {
+        "step": step, "epoch": epoch, "batch": batch,
+        "weights": storage.basename(weights), "saved": time.time(),
+        "random_states": {v.path: v.numpy().tolist()
+                          for v in _random_states(self.model)}})
+    for old in storage.glob(storage.join(self.folder.backup,
+                                         "state_*.weights.h5")):
+      if old != weights:
+        storage.remove(old)
+    self.last_saved = weights
+
+
+class StopAfterEpoch(keras.callbacks.Callback):
+  """Last in the list: a signal that came during an epoch's last batch, its
+  validation or its callbacks stops the run here, after the epoch's state
+  and checkpoints are written."""
+
+  def __init__(self, state):
+    super().__init__()
+    self.state = state
+
+  def on_epoch_end(self, epoch, logs=None):
+    if self.state.watch.received is not None:
+      self.state.stopped()

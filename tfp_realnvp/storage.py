@@ -1,0 +1,180 @@
+"""Every file the package reads or writes, through `tf.io.gfile`.
+
+A path is local (`runs/digits`, `/data/x.npz`) or a URL of any file system
+TensorFlow has (`gs://bucket/run`; `s3://`, `hdfs://` where a plugin adds
+them). Python's `os`, `open` and `shutil` would take `gs://b/run` for a
+relative local folder `./gs:/b/run` and write half a run there; this module
+sends both kinds to `tf.io.gfile`, so nothing meant for the user's storage
+lands anywhere else.
+
+Writes that must never be seen half done (settings, results, the lease,
+checkpoint copies) are `write_text`/`copy`: a local file is written beside
+its target and renamed over it (atomic on POSIX); an object store's object
+appears whole when its upload ends, so a remote file is written in place.
+Folders are not renamed on object stores (GCS copies each object): nothing
+here relies on an atomic folder rename there.
+"""
+
+import io
+import json
+import os
+import posixpath
+import uuid
+
+import numpy as np
+import tensorflow as tf
+
+gfile = tf.io.gfile
+
+
+def is_remote(path):
+  """Whether `path` is a URL (`gs://...`) rather than a local path."""
+  return "://" in str(path)
+
+
+def absolute(path):
+  """`path` for people and records: absolute if local, as given if remote."""
+  path = str(path)
+  return path if is_remote(path) else os.path.abspath(os.path.expanduser(path))
+
+
+def expand(path):
+  """`~` expanded in a local path; a remote one as given."""
+  path = str(path)
+  return path if is_remote(path) else os.path.expanduser(path)
+
+
+def join(path, *parts):
+  return (posixpath.join if is_remote(path) else os.path.join)(path, *parts)
+
+
+def dirname(path):
+  return (posixpath.dirname if is_remote(path) else os.path.dirname)(path)
+
+
+def basename(path):
+  return posixpath.basename(str(path).rstrip("/"))
+
+
+def exists(path):
+  return gfile.exists(path)
+
+
+def isdir(path):
+  return gfile.isdir(path)
+
+
+def makedirs(path):
+  gfile.makedirs(path)
+
+
+def listdir(path):
+  """Names in folder `path` (folders without the trailing '/' some file
+  systems add), sorted."""
+  return sorted(name.rstrip("/") for name in gfile.listdir(path))
+
+
+def glob(pattern):
+  return sorted(gfile.glob(pattern))
+
+
+def walk(path):
+  """(folder, subfolder names, file names) under `path`, top-down, sorted."""
+  for folder, subfolders, names in gfile.walk(path):
+    yield folder, sorted(s.rstrip("/") for s in subfolders), sorted(names)
+
+
+def remove(path):
+  if gfile.exists(path):
+    gfile.remove(path)
+
+
+def rmtree(path):
+  if gfile.exists(path):
+    gfile.rmtree(path)
+
+
+def open_file(path, mode="r"):
+  """A file object of `path` (`tf.io.gfile.GFile`)."""
+  return gfile.GFile(path, mode)
+
+
+def read_text(path):
+  with gfile.GFile(path, "r") as f:
+    return f.read()
+
+
+def read_bytes(path):
+  with gfile.GFile(path, "rb") as f:
+    return f.read()
+
+
+def _beside(path):
+  return join(dirname(path) or ".", f".{basename(path)}.{uuid.uuid4().hex[:8]}.partial")
+
+
+def write_text(path, text):
+  """Writes `text` to `path` whole or not at all (see the module docstring)."""
+  parent = dirname(path)
+  if parent:
+    gfile.makedirs(parent)
+  if is_remote(path):
+    with gfile.GFile(path, "w") as f:
+      f.write(text)
+    return path
+  temporary = _beside(path)
+  with open(temporary, "w") as f:  # local: checked above
+    f.write(text)
+  os.replace(temporary, path)
+  return path
+
+
+def read_json(path):
+  return json.loads(read_text(path))
+
+
+def write_json(path, value):
+  return write_text(path, json.dumps(value, indent=1))
+
+
+def copy(source, target):
+  """Copies file `source` to `target`, replacing it, whole or not at all."""
+  parent = dirname(target)
+  if parent:
+    gfile.makedirs(parent)
+  if is_remote(target):
+    gfile.copy(source, target, overwrite=True)
+    return target
+  temporary = _beside(target)
+  gfile.copy(source, temporary, overwrite=True)
+  os.replace(temporary, target)
+  return target
+
+
+def rename(source, target):
+  """Renames a file or (local; copied object by object on GCS) a folder."""
+  gfile.rename(source, target, overwrite=False)
+
+
+def mtime(path):
+  """Seconds since the epoch of `path`'s last change."""
+  return gfile.stat(path).mtime_nsec / 1e9
+
+
+def load_arrays(path):
+  """{name: array} of an .npz file, or {"arr_0": array} of an .npy file,
+  read through gfile (a bucket's file is read in one piece)."""
+  data = np.load(io.BytesIO(read_bytes(path)), allow_pickle=False)
+  if isinstance(data, np.ndarray):
+    return {"arr_0": data}
+  with data:
+    return {name: data[name] for name in data.files}
+
+
+def require_local(path, what):
+  """Raises ValueError unless `path` is local: for readers that need files
+  on a disk (LMDB)."""
+  if is_remote(path):
+    raise ValueError(f"{what} must be on a local disk (it is read with "
+                     f"memory-mapped files); got {path}. Copy it to a local "
+                     "folder first (gsutil -m cp -r ...).")
