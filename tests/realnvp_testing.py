@@ -7,6 +7,10 @@ Imported as `realnvp_testing` (setup.cfg puts tests/ on pytest's path);
     TINY_SETTINGS, TINY_FLAGS tiny model and training settings for job tests
     tiny_config(...)          a JobConfig of them
     train_py(*flags)          `python train.py ...` in a subprocess
+    TrainPy(*flags, host=)    the same, running: its output so far, signals,
+                              optionally with its own hostname (a restarted pod)
+    read_weights(path)        {name: array} of a Keras weights file
+    free_port()               a free TCP port of 127.0.0.1
     ConvShiftAndLogScale, DenseShiftAndLogScale   random-weight networks
     brute_force_log_det, max_rel_err, assert_encoder_exact   exactness
     perturb, perturb_flow_model   weights away from their initialisation
@@ -18,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -45,6 +50,73 @@ def train_py(*flags, timeout=400, cwd=ROOT, env=None):
   return subprocess.run([sys.executable, os.path.join(ROOT, "train.py"),
                          *flags], cwd=cwd, env=env or ENV,
                         capture_output=True, text=True, timeout=timeout)
+
+
+class TrainPy:
+  """`python train.py *flags` running in its own process group, its output
+  (stdout and stderr) in `log_path`. With `host`, in a UTS namespace of
+  that hostname (`unshare --uts`, root only): a run that looks like one on
+  another machine."""
+
+  def __init__(self, *flags, log_path, host=None, env=None):
+    command = [sys.executable, os.path.join(ROOT, "train.py"), *flags]
+    if host:
+      command = ["unshare", "--uts", "sh", "-c",
+                 f'hostname {host} && exec "$@"', "sh", *command]
+    self.log_path = str(log_path)
+    self._log = open(self.log_path, "w")
+    self.process = subprocess.Popen(command, cwd=ROOT, env=env or ENV,
+                                    stdout=self._log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+
+  @property
+  def output(self):
+    with open(self.log_path) as f:
+      return f.read()
+
+  def wait_for(self, predicate, timeout=300):
+    """Waits until `predicate()` holds; fails if the run ends first."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+      if predicate():
+        return
+      if self.process.poll() is not None:
+        raise AssertionError(f"the run ended ({self.process.returncode}) "
+                             f"before expected:\n{self.output[-3000:]}")
+      time.sleep(0.1)
+    raise AssertionError(f"timed out:\n{self.output[-3000:]}")
+
+  def signal(self, number):
+    os.killpg(self.process.pid, number)
+
+  def wait(self, timeout=300):
+    """The exit code, once the run ended."""
+    try:
+      return self.process.wait(timeout)
+    finally:
+      self._log.close()
+
+  def kill(self):
+    if self.process.poll() is None:
+      os.killpg(self.process.pid, 9)
+    self.wait()
+
+
+def free_port():
+  import socket  # pylint: disable=g-import-not-at-top
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def read_weights(path):
+  """{name: array} of every array of a Keras weights file (h5)."""
+  import h5py  # pylint: disable=g-import-not-at-top
+  out = {}
+  with h5py.File(path) as f:
+    f.visititems(lambda name, item: out.__setitem__(name, item[()])
+                 if isinstance(item, h5py.Dataset) else None)
+  return out
 
 
 class ConvShiftAndLogScale(keras.layers.Layer):

@@ -123,7 +123,8 @@ def write_text(path, text):
       f.write(text)
     return path
   temporary = _beside(path)
-  with open(temporary, "w") as f:  # local: checked above
+  # local-only: this branch is for local paths (a rename makes it atomic).
+  with open(temporary, "w") as f:
     f.write(text)
   os.replace(temporary, path)
   return path
@@ -152,7 +153,8 @@ def copy(source, target):
 
 
 def rename(source, target):
-  """Renames a file or (local; copied object by object on GCS) a folder."""
+  """Renames a file, or a local folder (object stores have no folder rename:
+  TensorFlow's GCS client copies object by object)."""
   gfile.rename(source, target, overwrite=False)
 
 

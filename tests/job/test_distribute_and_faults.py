@@ -1,4 +1,6 @@
-"""Scale-out and faults: tf.distribute, mixed precision, kill -9, NaN, two runs.
+"""Scale-out and faults: tf.distribute, mixed precision, NaN, checkpoints.
+
+(Preemption, kill -9 and the lease: test_long_runs.py.)
 
 conftest.py splits the CPU into two logical devices, so `mirrored` runs two
 replicas here; `multi_worker` runs two real processes on 127.0.0.1.
@@ -7,8 +9,6 @@ replicas here; `multi_worker` runs two real processes on 127.0.0.1.
 import csv
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +27,7 @@ from tfp_realnvp import bijectors
 from tfp_realnvp.job import callbacks
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job import run
+from tfp_realnvp.job import state as training_state
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
@@ -111,15 +112,9 @@ def test_the_same_seed_repeats_a_run_and_another_seed_changes_it(
   assert abs(first_loss(tmp_path / "1") - first_loss(tmp_path / "0")) > 1e-3
 
 
-def _free_port():
-  with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    return s.getsockname()[1]
-
-
 def test_multi_worker_two_processes_train_and_the_chief_writes(tmp_path):
   model_dir = tmp_path / "run"
-  cluster = {"worker": [f"127.0.0.1:{_free_port()}" for _ in range(2)]}
+  cluster = {"worker": [f"127.0.0.1:{realnvp_testing.free_port()}" for _ in range(2)]}
   flags = ["--dataset=moons", "--batch_size=256", "--eval_draws=1",
            "--sample_every=100", "--time_limit=0", "--epochs=2",
            "--steps_per_epoch=3", "--strategy=multi_worker",
@@ -214,65 +209,6 @@ def test_float16_policy_gets_keras_loss_scaling():
 
 # -- faults -------------------------------------------------------------------
 
-def _wait_for(predicate, timeout, process=None):
-  end = time.monotonic() + timeout
-  while time.monotonic() < end:
-    if predicate():
-      return
-    if process is not None and process.poll() is not None:
-      raise AssertionError(f"the run ended early ({process.returncode})")
-    time.sleep(0.2)
-  raise AssertionError("timed out")
-
-
-def test_kill_9_then_the_same_command_resumes_and_a_second_run_is_refused(
-    tmp_path):
-  model_dir = tmp_path / "run"
-  command = [sys.executable, "train.py", *TINY_FLAGS, "--epochs=10",
-             "--steps_per_epoch=8", f"--model_dir={model_dir}"]
-  first = subprocess.Popen(command, cwd=ROOT, env=ENV,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-  try:
-    log_path = model_dir / "log.csv"
-    _wait_for(lambda: log_path.exists() and len(_log(model_dir)) >= 3, 120,
-              first)
-    # A second run on the same model_dir while the first lives: refused.
-    with pytest.raises(RuntimeError, match=f"model_dir {model_dir} is in use "
-                       rf"by another training run \(pid {first.pid} "):
-      with ModelDir(str(model_dir)).lock():
-        pass
-    assert first.poll() is None, "the run ended before it could be killed"
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-  finally:
-    first.kill()
-  before = _log(model_dir)
-  assert (model_dir / "RUNNING").exists()  # left behind by the dead run
-
-  resumed = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True,
-                           text=True, timeout=180)
-  assert resumed.returncode == 0, resumed.stderr[-3000:]
-  after = _log(model_dir)
-  epochs = [int(r["epoch"]) for r in after]
-  # Every epoch once, in order: the resumed run started at an epoch boundary
-  # at most one epoch after the last logged one, and did not restart at 0.
-  assert epochs == sorted(set(epochs)) and epochs[-1] == 9
-  assert len(before) <= int(after[len(before)]["epoch"]) <= len(before) + 1
-  loss_before = float(before[-1]["loss"])
-  loss_resumed = float(after[len(before)]["loss"])
-  loss_first = float(before[0]["loss"])
-  report("kill -9 resume: last loss before, first after, first epoch",
-         f"{loss_before:.4f}, {loss_resumed:.4f}, {loss_first:.4f} "
-         f"(epochs lost: {int(after[len(before)]['epoch']) - len(before)})")
-  # The curve continues instead of restarting from the untrained model.
-  assert abs(loss_resumed - loss_before) < abs(loss_first - loss_before)
-  with open(model_dir / "results.json") as f:
-    results = json.load(f)
-  # 10 epochs of 8 steps: the optimizer's iterations (and slots) were restored.
-  assert results["steps"] == 80
-  assert not (model_dir / "RUNNING").exists()
-
-
 def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
     tmp_path):
   good = JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
@@ -286,7 +222,7 @@ def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
                            r"batch \d+\)"):
     run.run_train(bad)
   assert len(_log(good.model_dir)) == 1  # nothing logged from the bad run
-  assert not os.path.exists(os.path.join(good.model_dir, "RUNNING"))
+  assert not os.path.exists(os.path.join(good.model_dir, "LEASE"))
   results = run.run_eval(good)  # best.weights.h5 of the good run
   assert np.isfinite(results["test_bits_per_dim"])
 
@@ -304,7 +240,7 @@ def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
   assert not (d / "best.weights.h5").exists()
   assert not os.listdir(d / "checkpoints")
   assert not (d / "backup").exists() or not os.listdir(d / "backup")
-  assert not (d / "RUNNING").exists()
+  assert not (d / "LEASE").exists()
   # The same command starts again from scratch, and stops the same way.
   with pytest.raises(FloatingPointError, match="at step 1 "):
     run.run_train(bad)
@@ -312,19 +248,25 @@ def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
 
 def test_non_finite_weights_are_never_restored_or_loaded(tmp_path):
   model = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=4)
+  model.compile()
   weights = model.get_weights()
   weights[0] = np.full_like(weights[0], np.nan)
   model.set_weights(weights)
-  check = callbacks.RefuseNonFiniteRestore("backup/ holds NaN weights")
-  check.set_model(model)
-  with pytest.raises(FloatingPointError, match="backup/ holds NaN weights"):
-    check.on_train_begin()
-  path = str(tmp_path / "nan.weights.h5")
+  folder = ModelDir(str(tmp_path))
+  os.makedirs(folder.backup)
+  path = folder.backup_weights(0)
   model.save_weights(path)
+  with open(folder.backup_state, "w") as f:
+    json.dump({"step": 0, "epoch": 1, "batch": 0,
+               "weights": os.path.basename(path)}, f)
+  fresh = RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1, num_filters=4)
+  fresh.compile()
+  with pytest.raises(FloatingPointError, match=f"{path} holds non-finite "
+                     f"weights: delete {folder.backup}"):
+    training_state.restore(fresh, folder)
   with pytest.raises(CheckpointError, match=f"Checkpoint {path} holds "
                      r"non-finite weights \(NaN or Inf\)"):
-    load_checkpoint(RealNVP((4, 4, 1), num_scales=1, num_res_blocks=1,
-                            num_filters=4), path)
+    load_checkpoint(fresh, path)
 
 
 def test_only_the_newest_checkpoints_are_kept(tmp_path):
@@ -350,23 +292,6 @@ def test_stop_on_non_finite_names_epoch_batch_and_step():
                      match=r"loss is nan at step 0 \(epoch 5, batch 3\).*"
                            "State in backup/"):
     callback.on_train_batch_end(2, {"loss": float("nan")})
-
-
-def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
-  d = tmp_path / "run"
-  d.mkdir()
-  dead = subprocess.Popen([sys.executable, "-c", "pass"])
-  dead.wait()
-  (d / "RUNNING").write_text(json.dumps(
-      {"pid": dead.pid, "host": socket.gethostname(), "since": 0}))
-  with ModelDir(str(d)).lock():
-    owner = json.loads((d / "RUNNING").read_text())
-    assert owner["pid"] == os.getpid()
-  assert not (d / "RUNNING").exists()
-  with ModelDir(str(d)).lock():
-    with pytest.raises(RuntimeError, match="in use by another training run"):
-      with ModelDir(str(d)).lock():
-        pass
 
 
 @pytest.mark.parametrize("budget, work, gap, ends", [

@@ -120,7 +120,9 @@ def test_a_resume_says_which_changed_settings_are_in_force(tmp_path, capsys):
   folder = ModelDir(str(tmp_path))
   before = _tiny(tmp_path)
   folder.write_settings(before.to_json(), before.as_flagfile())
-  os.makedirs(folder.join("backup", "chief"))
+  os.makedirs(folder.backup)
+  with open(folder.backup_state, "w") as f:  # a stopped run's state
+    f.write('{"step": 8, "epoch": 1, "batch": 0}')
   train._say_what_changed(_tiny(tmp_path, learning_rate=0.002, epochs=5), folder)
   out = capsys.readouterr().out
   assert "changed settings (these values are in force)" in out

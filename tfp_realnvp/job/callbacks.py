@@ -151,6 +151,38 @@ class Checkpoints(keras.callbacks.Callback):
       storage.copy(saved, self.folder.best)
 
 
+class CsvLog(keras.callbacks.Callback):
+  """`path` (log.csv): a header `epoch,<logged names, sorted>` and one row
+  per epoch, after the rows of earlier runs in the same model_dir.
+
+  The file is rewritten whole at every epoch end through `storage.py` (an
+  object store has no append; a local file is replaced by a rename), so it
+  is never half written. Keras' `CSVLogger` is not used: it appends through
+  a `tf.io.gfile.GFile` on remote paths and then fails in `on_train_end`
+  asking that file for `closed`, which GFile lacks (Keras 3.15).
+  """
+
+  def __init__(self, path):
+    super().__init__()
+    self.path = path
+    self._lines, self._keys = [], None
+
+  def on_train_begin(self, logs=None):
+    if storage.exists(self.path):
+      self._lines = storage.read_text(self.path).splitlines()
+      if self._lines:
+        self._keys = self._lines[0].split(",")[1:]
+
+  def on_epoch_end(self, epoch, logs=None):
+    logs = logs or {}
+    if self._keys is None:
+      self._keys = sorted(logs)
+      self._lines = [",".join(["epoch", *self._keys])]
+    self._lines.append(",".join([str(epoch), *(
+        repr(float(logs[k])) if k in logs else "" for k in self._keys)]))
+    storage.write_text(self.path, "\n".join(self._lines) + "\n")
+
+
 class EpochLine(keras.callbacks.Callback):
   """One line per epoch, for logs (a terminal gets Keras' progress bar):
   `epoch 3/1000 - 4s - bits_per_dim 2.6671 - loss 2.6693 - val_...`."""

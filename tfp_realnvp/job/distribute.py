@@ -85,13 +85,19 @@ def worker_dir(model_dir, strategy):
   return storage.join(model_dir, f".{kind}_{index}")
 
 
+def highest(strategy, value):
+  """The largest of every worker's integer `value` (the same on every
+  worker): what one worker needs (a stop, a save), all do at once."""
+  # One process (one device, or MirroredStrategy's local devices): its own
+  # value is everyone's, without a collective at every batch end.
+  if strategy.num_replicas_in_sync == 1 or isinstance(
+      strategy, tf.distribute.MirroredStrategy):
+    return int(value)
+  result = strategy.run(lambda: tf.constant(float(value)))
+  return int(strategy.reduce(tf.distribute.ReduceOp.MAX, result, axis=None))
+
+
 def agree(strategy, flag):
   """True on every worker if `flag` is True on any (e.g. a time limit that
   one worker reaches first: all must stop at the same epoch)."""
-  # One process (one device, or MirroredStrategy's local devices): its own
-  # flag is everyone's, without a collective at every batch end.
-  if strategy.num_replicas_in_sync == 1 or isinstance(
-      strategy, tf.distribute.MirroredStrategy):
-    return bool(flag)
-  value = strategy.run(lambda: tf.constant(1. if flag else 0.))
-  return bool(strategy.reduce(tf.distribute.ReduceOp.MAX, value, axis=None))
+  return highest(strategy, int(bool(flag))) > 0

@@ -15,9 +15,10 @@ A wrong image size or out-of-range pixels raise `InvalidArgumentError`
 naming the problem (the sizes are checked inside the graph, since a loaded
 signature does not check them).
 
-The SavedModel is written to a temporary folder next to `export_dir` and
-renamed into place, so an interrupted export never leaves a half-written
-model where a good one was.
+On a local disk the SavedModel is written to a temporary folder next to
+`export_dir` and renamed into place, so an interrupted export never leaves a
+half-written model where a good one was. On an object store (gs://), which
+has no folder rename, it is written in place after the old one is removed.
 """
 
 import uuid
@@ -102,16 +103,22 @@ def export_saved_model(model, export_dir, overwrite=False):
     raise FileExistsError(
         f"export_dir {export_dir} already exists; pass overwrite=True "
         "(--overwrite_export) to replace it.")
+  module = _ExportModule(model)
+  signatures = dict(module.endpoints)
+  if storage.is_remote(export_dir):
+    # An object store renames a folder object by object (and TensorFlow's
+    # GCS client asks the bucket's layout first): nothing is gained over
+    # writing in place, after removing the old export.
+    storage.rmtree(export_dir)
+    tf.saved_model.save(module, export_dir, signatures=signatures)
+    return export_dir
   parent = storage.dirname(export_dir)
   storage.makedirs(parent)
-  # Written beside the target, then renamed over it: atomic on a local disk;
-  # on an object store a folder rename copies object by object, and a
-  # reader can see the old export vanish before the new one is whole.
+  # Written beside the target, then renamed over it (atomic on a disk).
   tmp = storage.join(parent, f".{storage.basename(export_dir)}.tmp-"
                      f"{uuid.uuid4().hex[:8]}")
-  module = _ExportModule(model)
   try:
-    tf.saved_model.save(module, tmp, signatures=dict(module.endpoints))
+    tf.saved_model.save(module, tmp, signatures=signatures)
     if storage.exists(export_dir):
       old = tmp + "-old"
       storage.rename(export_dir, old)

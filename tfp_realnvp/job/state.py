@@ -89,7 +89,7 @@ class TrainingState(keras.callbacks.Callback):
   """Saves the training state; see the module docstring.
 
   Args:
-    folder: the `ModelDir` to save in; None on workers that do not write.
+    folder: the `ModelDir` to save in (a worker's own: `distribute.worker_dir`).
     start: the `Position` the run started from.
     watch: the run's `preemption.Watch`.
     lease: the run's `lease.Lease` (checked before every save).
@@ -115,16 +115,15 @@ class TrainingState(keras.callbacks.Callback):
 
   def on_train_batch_end(self, batch, logs=None):
     done = self._offset + batch + 1
-    stop = self.watch.received is not None
     due = self.save_every > 0 and (
         time.monotonic() - self._last >= self.save_every)
-    strategy = self.model.distribute_strategy
-    stop, due = (distribute.agree(strategy, stop),
-                 distribute.agree(strategy, due))
-    if stop and done != self.steps_per_epoch:  # else: at the epoch's end
+    # 2: stop (and save), 1: save, 0: go on; one collective for both.
+    want = distribute.highest(self.model.distribute_strategy,
+                              2 if self.watch.received else int(due))
+    if want == 2 and done != self.steps_per_epoch:  # else: at the epoch's end
       self.save(self._epoch, done)
       self.stopped()
-    elif due:
+    elif want:
       self.save(self._epoch, done)
 
   def on_epoch_end(self, epoch, logs=None):
@@ -133,11 +132,10 @@ class TrainingState(keras.callbacks.Callback):
   def stopped(self):
     """Raises `Preempted`, saying where the saved state stands."""
     step = int(self.model.optimizer.iterations.numpy())
+    by = self.watch.received or "another worker's signal"
     raise Preempted(
-        f"Stopped by {self.watch.received or 'a signal'} at step {step} "
-        f"(epoch {self._epoch + 1}); the state is saved in "
-        f"{self.folder.backup if self.folder else 'the chief model_dir'}. "
-        f"{self.resume_hint}".strip())
+        f"Stopped by {by} at step {step} (epoch {self._epoch + 1}); the "
+        f"state is saved in {self.folder.backup}. {self.resume_hint}".strip())
 
   def save(self, epoch, batch):
     """Writes the state of `epoch`, `batch` (see the module docstring)."""
@@ -148,8 +146,6 @@ class TrainingState(keras.callbacks.Callback):
           f"Training stopped: the weights are not finite at step "
           f"{int(self.model.optimizer.iterations.numpy())} (epoch "
           f"{self._epoch + 1}); nothing was saved from them.")
-    if self.folder is None:
-      return
     step = int(self.model.optimizer.iterations.numpy())
     weights = self.folder.backup_weights(step)
     if self.last_saved is None:
@@ -177,5 +173,6 @@ class StopAfterEpoch(keras.callbacks.Callback):
     self.state = state
 
   def on_epoch_end(self, epoch, logs=None):
-    if self.state.watch.received is not None:
+    if distribute.agree(self.model.distribute_strategy,
+                        self.state.watch.received is not None):
       self.state.stopped()

@@ -89,7 +89,7 @@ def _callbacks(config, model, folder, saver):
                                 monitor,
                                 threshold=folder.best_logged(monitor)[0]),
       keras.callbacks.TensorBoard(folder.tensorboard),
-      keras.callbacks.CSVLogger(folder.log_csv, append=True),
+      job_callbacks.CsvLog(folder.log_csv),
       job_callbacks.SampleGrid(folder.tensorboard, folder.join("samples.png"),
                                config.sample_every, config.num_samples,
                                config.seed),
