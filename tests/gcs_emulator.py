@@ -6,8 +6,8 @@ libcurl follows `https_proxy` and trusts `CURL_CA_BUNDLE`. So:
     TensorFlow (gs://) --CONNECT--> proxy (TLS with a test CA's certificate
     for *.googleapis.com) --plain HTTP--> gcp-storage-emulator (in memory)
 
-`LocalGCS()` (a context manager) makes the CA with `openssl`, starts both
-servers on free ports of 127.0.0.1 in threads of this process and creates
+`LocalGCS()` (a context manager) starts a process that makes the CA with
+`openssl`, runs both servers on free ports of 127.0.0.1 and creates
 `bucket`; `env` is what a process needs to use it (the proxy, the CA,
 a dummy token, no metadata-server probe, one retry), `apply()` sets it in
 this process. Nothing here decides whether a path works: TensorFlow's GCS
@@ -28,6 +28,7 @@ import selectors
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 
@@ -176,34 +177,53 @@ class _ConnectProxy(threading.Thread):
       selector.close()
       upstream.close()
 
-  def close(self):
-    self.listener.close()
+
+
+def serve(folder, bucket):
+  """Runs the emulator and the proxy until killed; prints the proxy's port
+  and the CA file once they listen."""
+  from gcp_storage_emulator.server import create_server  # pylint: disable=g-import-not-at-top
+  _patch_emulator()
+  ca, cert, key = _certificates(folder)
+  api_port, proxy_port = _free_port(), _free_port()
+  server = create_server("127.0.0.1", api_port, in_memory=True,
+                         default_bucket=bucket)
+  server.start()
+  context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+  context.load_cert_chain(cert, key)
+  proxy = _ConnectProxy(proxy_port, api_port, context)
+  proxy.start()
+  print(proxy_port, ca, flush=True)
+  proxy.join()
 
 
 class LocalGCS:
-  """See the module docstring. `url(path)` is gs://`bucket`/`path`."""
+  """See the module docstring. `url(path)` is gs://`bucket`/`path`.
+
+  The servers run in a process of their own: TensorFlow's file functions
+  can hold Python's GIL while they wait for an answer, which would stall
+  servers in the process asking.
+  """
 
   def __init__(self, bucket="tfp-realnvp-test"):
     self.bucket = bucket
     self._folder = tempfile.mkdtemp(prefix="local-gcs-")
     self.env = {}
+    self._process = None
 
   def url(self, *parts):
     return "/".join([f"gs://{self.bucket}", *parts])
 
   def __enter__(self):
-    from gcp_storage_emulator.server import create_server  # pylint: disable=g-import-not-at-top
-    _patch_emulator()
-    ca, cert, key = _certificates(self._folder)
-    api_port, proxy_port = _free_port(), _free_port()
-    self._server = create_server("127.0.0.1", api_port, in_memory=True,
-                                 default_bucket=self.bucket)
-    self._server.start()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    self._proxy = _ConnectProxy(proxy_port, api_port, context)
-    self._proxy.start()
-    proxy = f"http://127.0.0.1:{proxy_port}"
+    self._process = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), self._folder,
+         self.bucket], stdout=subprocess.PIPE, text=True)
+    line = self._process.stdout.readline().split()
+    if len(line) != 2:
+      self._process.kill()
+      raise RuntimeError("the local GCS did not start")
+    port, ca = line
+    proxy = f"http://127.0.0.1:{port}"
     self.env = {"https_proxy": proxy, "HTTPS_PROXY": proxy,
                 "CURL_CA_BUNDLE": ca, "GOOGLE_AUTH_TOKEN_FOR_TESTING": "dummy",
                 "NO_GCE_CHECK": "true", "GCS_RETRY_CONFIG_MAX_RETRIES": "1"}
@@ -214,7 +234,11 @@ class LocalGCS:
     os.environ.update(self.env)
 
   def __exit__(self, *exc):
-    self._proxy.close()
-    self._server.stop()
+    self._process.kill()
+    self._process.wait()
     for name in self.env:
       os.environ.pop(name, None)
+
+
+if __name__ == "__main__":
+  serve(*sys.argv[1:3])

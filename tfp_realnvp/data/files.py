@@ -40,25 +40,32 @@ def split_indices(n, split):
           "test": order[b:]}[split]
 
 
-def _image_files(folder):
+def _listing(folder):
+  """{folder: (subfolder names, file names)} of every folder below
+  `folder` (one listing per folder: on a bucket each is a request)."""
+  return {root.rstrip("/"): (subfolders, names)
+          for root, subfolders, names in storage.walk(folder)}
+
+
+def _image_files(folder, listing):
   """(sorted files, labels or None) of the images below `folder`, local or
-  remote (`storage.py`)."""
-  if not (folder and storage.isdir(folder)):
+  remote, from `listing` (`_listing`)."""
+  folder = folder.rstrip("/")
+  if folder not in listing:
     return [], None
-  files, labels = [], []
-  names = storage.listdir(folder)
-  classes = [d for d in names if storage.isdir(storage.join(folder, d))]
-  for name in names:
-    if name.lower().endswith(IMAGE_EXTENSIONS):
-      files.append(storage.join(folder, name))
-      labels.append(-1)
-  for label, name in enumerate(classes):
-    for root, _, found in storage.walk(storage.join(folder, name)):
-      for f in found:
+  subfolders, names = listing[folder]
+  files = [storage.join(folder, n) for n in names
+           if n.lower().endswith(IMAGE_EXTENSIONS)]
+  labels = [-1] * len(files)
+  for label, name in enumerate(subfolders):
+    below = storage.join(folder, name)
+    for root in sorted(r for r in listing
+                       if r == below or r.startswith(below + "/")):
+      for f in listing[root][1]:
         if f.lower().endswith(IMAGE_EXTENSIONS):
           files.append(storage.join(root, f))
           labels.append(label)
-  has_labels = bool(classes) and -1 not in labels
+  has_labels = bool(subfolders) and -1 not in labels
   return files, (np.array(labels, np.int32) if has_labels else None)
 
 
@@ -69,15 +76,24 @@ class FolderSource(Source):
     self.name = f"folder:{path}"
     self.path = storage.expand(path)
     self.image_size = image_size
-    self._split_dirs = {
-        split: next((storage.join(self.path, n) for n in names
-                     if storage.isdir(storage.join(self.path, n))), None)
-        for split, names in SPLIT_NAMES.items()}
 
+  @functools.cached_property
+  def _listing(self):
+    """The folder's tree, listed once per source (`_listing`)."""
+    return _listing(self.path) if storage.isdir(self.path) else {}
+
+  @functools.cached_property
+  def _split_dirs(self):
+    subfolders = self._listing.get(self.path.rstrip("/"), ((), ()))[0]
+    return {split: next((storage.join(self.path, n) for n in names
+                         if n in subfolders), None)
+            for split, names in SPLIT_NAMES.items()}
+
+  @functools.lru_cache(maxsize=3)
   def _files(self, split):
     if self._split_dirs["train"]:
-      return _image_files(self._split_dirs[split] or "")
-    files, labels = _image_files(self.path)
+      return _image_files(self._split_dirs[split] or "", self._listing)
+    files, labels = _image_files(self.path, self._listing)
     index = split_indices(len(files), split)
     return ([files[i] for i in index],
             None if labels is None else labels[index])
@@ -101,7 +117,7 @@ class FolderSource(Source):
     return tf.io.decode_image(tf.io.read_file(path), expand_animations=False,
                               dtype=tf.uint8)
 
-  @property
+  @functools.cached_property
   def event_shape(self):
     first = self._decode(self._files("train")[0][0]).shape
     if self.image_size:

@@ -12,15 +12,17 @@ def batched(ds, batch_size, shuffle=False, seed=0, repeat=1, cache=False):
   The remainder batch is kept (evaluation covers the whole split); `repeat`
   > 1 repeats the data (several dequantization draws per pass), None
   forever (epochs of `steps_per_epoch` steps); `cache` keeps decoded
-  examples in memory (for small data sets); `shuffle` reshuffles every
-  epoch, from `seed`.
+  examples in memory (for small data sets); `shuffle` shuffles each pass
+  (a buffer of up to 10000 examples), from `seed`. Shuffling before
+  repeating keeps the buffer to one pass: a small split on a bucket is not
+  read 10000 / N times before the first step.
   """
   if cache:
     ds = ds.cache()
-  if repeat is None or repeat > 1:
-    ds = ds.repeat(repeat)
   if shuffle:
     ds = ds.shuffle(10000, seed=seed, reshuffle_each_iteration=True)
+  if repeat is None or repeat > 1:
+    ds = ds.repeat(repeat)
   return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

@@ -85,19 +85,27 @@ def worker_dir(model_dir, strategy):
   return storage.join(model_dir, f".{kind}_{index}")
 
 
-def highest(strategy, value):
-  """The largest of every worker's integer `value` (the same on every
-  worker): what one worker needs (a stop, a save), all do at once."""
-  # One process (one device, or MirroredStrategy's local devices): its own
-  # value is everyone's, without a collective at every batch end.
-  if strategy.num_replicas_in_sync == 1 or isinstance(
-      strategy, tf.distribute.MirroredStrategy):
-    return int(value)
-  result = strategy.run(lambda: tf.constant(float(value)))
-  return int(strategy.reduce(tf.distribute.ReduceOp.MAX, result, axis=None))
+def is_single_process(strategy):
+  """Whether every replica of `strategy` lives in this process (one device,
+  or MirroredStrategy's local devices)."""
+  return strategy.num_replicas_in_sync == 1 or isinstance(
+      strategy, tf.distribute.MirroredStrategy)
+
+
+def any_worker(strategy, *flags):
+  """For each of `flags`, whether it is True on any worker (the same answer
+  on every worker): what one worker needs (a stop, a save), all do at once.
+  One collective for all the flags."""
+  if is_single_process(strategy):  # its flags are everyone's
+    return tuple(bool(f) for f in flags)
+  counts = strategy.reduce(  # tf.distribute has SUM, not MAX
+      tf.distribute.ReduceOp.SUM,
+      strategy.run(lambda: tf.constant([float(bool(f)) for f in flags])),
+      axis=None)
+  return tuple(bool(c > 0) for c in counts.numpy())
 
 
 def agree(strategy, flag):
   """True on every worker if `flag` is True on any (e.g. a time limit that
   one worker reaches first: all must stop at the same epoch)."""
-  return highest(strategy, int(bool(flag))) > 0
+  return any_worker(strategy, flag)[0]

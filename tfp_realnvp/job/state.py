@@ -24,9 +24,10 @@ stop: it is not used.)
 state `Checkpoints` copies to the epoch's checkpoint), every `save_every`
 seconds at a batch end (not an epoch checkpoint), and at the first batch end
 after SIGTERM/SIGINT (`preemption.Watch`), after which it raises
-`preemption.Preempted`. With several workers they agree (`distribute.agree`)
-at each batch end, so all stop and save at the same step; only the chief
-writes.
+`preemption.Preempted`. With several workers they agree
+(`distribute.any_worker`) every `SYNC_EVERY` batches, so all stop and save
+at the same step; each writes its own folder, and all resume from the
+chief's.
 """
 
 import dataclasses
@@ -37,7 +38,13 @@ import keras
 from tfp_realnvp import storage
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job.callbacks import all_finite
+from tfp_realnvp.job.model_dir import CheckpointError
 from tfp_realnvp.job.preemption import Preempted
+
+
+# With several workers, the batch ends at which they agree on a stop or a
+# save (a collective each time: every batch would slow small steps down).
+SYNC_EVERY = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,33 +63,39 @@ def _random_states(model):
   return [v for v in model.variables if id(v) not in weights]
 
 
-def saved_position(folder):
-  """The `Position` of the model_dir's state, or None if it has none."""
+def _saved(folder):
+  """The model_dir's state.json as a dict, or None."""
   if not storage.exists(folder.backup_state):
     return None
-  saved = storage.read_json(folder.backup_state)
-  return Position(int(saved["step"]), int(saved["epoch"]), int(saved["batch"]))
+  return storage.read_json(folder.backup_state)
 
 
 def restore(model, folder):
   """Loads the model_dir's state into `model` (compiled: its optimizer
   built); returns its `Position`, or `Position()` if there is none."""
-  position = saved_position(folder)
-  if position is None:
+  saved = _saved(folder)
+  if saved is None:
     return Position()
-  path = storage.join(folder.backup,
-                      storage.read_json(folder.backup_state)["weights"])
-  model.load_weights(path)
-  saved = storage.read_json(folder.backup_state).get("random_states", {})
+  path = storage.join(folder.backup, saved["weights"])
+  try:
+    model.load_weights(path)
+  except Exception as e:  # h5py's OSError, Keras' ValueError, ...
+    raise CheckpointError(
+        f"The training state {path} cannot be read ({type(e).__name__}: "
+        f"{str(e).splitlines()[0][:200]}). Move {folder.backup} away to "
+        "train from the start, or evaluate the best weights with "
+        "--mode=eval.") from None
+  states = saved.get("random_states", {})
   for variable in _random_states(model):
-    if variable.path in saved:
-      variable.assign(saved[variable.path])
+    if variable.path in states:
+      variable.assign(states[variable.path])
   if not all_finite(model.weights):
     raise FloatingPointError(
         f"{path} holds non-finite weights: delete {folder.backup} and "
         "evaluate the best weights with --mode=eval, or train again in "
         f"another --model_dir (the best weights: {folder.best}).")
-  return position
+  return Position(int(saved["step"]), int(saved["epoch"]),
+                  int(saved["batch"]))
 
 
 class TrainingState(keras.callbacks.Callback):
@@ -115,15 +128,17 @@ class TrainingState(keras.callbacks.Callback):
 
   def on_train_batch_end(self, batch, logs=None):
     done = self._offset + batch + 1
+    strategy = self.model.distribute_strategy
+    if not distribute.is_single_process(strategy) and done % SYNC_EVERY:
+      return  # workers ask each other every SYNC_EVERY batches, together
     due = self.save_every > 0 and (
         time.monotonic() - self._last >= self.save_every)
-    # 2: stop (and save), 1: save, 0: go on; one collective for both.
-    want = distribute.highest(self.model.distribute_strategy,
-                              2 if self.watch.received else int(due))
-    if want == 2 and done != self.steps_per_epoch:  # else: at the epoch's end
+    stop, due = distribute.any_worker(strategy,
+                                      self.watch.received is not None, due)
+    if stop and done != self.steps_per_epoch:  # else: at the epoch's end
       self.save(self._epoch, done)
       self.stopped()
-    elif want:
+    elif due:
       self.save(self._epoch, done)
 
   def on_epoch_end(self, epoch, logs=None):

@@ -106,11 +106,11 @@ def _callbacks(config, model, folder, saver):
 def _fit(config, source, model, folder, watch, lease):
   """Trains from the saved state (if any) to `config.epochs`; returns the
   optimizer steps taken in all."""
-  # Every worker resumes from the chief's state.
-  start = training_state.restore(model, ModelDir(config.model_dir))
+  chief = ModelDir(config.model_dir)  # every worker resumes from its state
+  start = training_state.restore(model, chief)
   if start.step:
     print(f"Resuming at step {start.step} (epoch {start.epoch + 1}, batch "
-          f"{start.batch + 1}) from {folder.backup}.", flush=True)
+          f"{start.batch + 1}) from {chief.backup}.", flush=True)
   steps = int(prepare.training_epoch(config, source, 0).cardinality())
   steps = steps if steps >= 0 else None
   saver = training_state.TrainingState(
