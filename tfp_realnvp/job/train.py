@@ -103,11 +103,14 @@ def _callbacks(config, model, folder, saver):
   return callbacks
 
 
-def _fit(config, source, model, folder, watch, lease):
+def _fit(config, source, model, folder, watch, lease, new_learning_rate):
   """Trains from the saved state (if any) to `config.epochs`; returns the
-  optimizer steps taken in all."""
+  optimizer steps taken in all. The state holds the optimizer's learning
+  rate (as `--lr_plateau` left it); a changed `--learning_rate` replaces it."""
   chief = ModelDir(config.model_dir)  # every worker resumes from its state
   start = training_state.restore(model, chief)
+  if new_learning_rate:
+    model.optimizer.learning_rate = config.learning_rate
   if start.step:
     print(f"Resuming at step {start.step} (epoch {start.epoch + 1}, batch "
           f"{start.batch + 1}) from {chief.backup}.", flush=True)
@@ -140,7 +143,7 @@ def _fit(config, source, model, folder, watch, lease):
 
 
 def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
-  _say_what_changed(config, folder)
+  changed = _say_what_changed(config, folder)
   folder.write_settings(config.to_json(), config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
   with strategy.scope():
@@ -151,7 +154,8 @@ def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
                   jit_compile=("auto" if config.jit_compile is None
                                else config.jit_compile))
   begin = time.monotonic()
-  steps = _fit(config, source, model, folder, watch, lease)
+  steps = _fit(config, source, model, folder, watch, lease,
+               new_learning_rate="learning_rate" in changed)
   fit_seconds = time.monotonic() - begin
   lease.check()
   load_checkpoint(model, folder.best, folder)
@@ -175,10 +179,11 @@ def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
 
 
 def _say_what_changed(config, folder):
-  """On a resume, prints the settings that differ from the last run's."""
+  """On a resume, prints the settings that differ from the last run's;
+  returns them ({setting: (before, now)})."""
   before = folder.previous_settings()
   if not (before and folder.has_backup()):
-    return
+    return {}
   changed = {k: v for k, v in config.changes_from(
       JobConfig.from_json(before)).items() if k != "mode"}
   if changed:
@@ -187,6 +192,7 @@ def _say_what_changed(config, folder):
               f"--{k}={_flag(b)} (was {_flag(a)})"
               for k, (a, b) in sorted(changed.items())),
           flush=True)
+  return changed
 
 
 def _flag(value):
