@@ -122,13 +122,19 @@ def _can_unshare():
 def test_kill_9_then_a_pod_on_another_host_takes_over_after_the_lease_expires(
     tmp_path):
   model_dir = tmp_path / "run"
-  command = [*FLAGS, f"--model_dir={model_dir}", "--lease_timeout=4",
+  command = [*FLAGS, f"--model_dir={model_dir}", "--lease_timeout=12",
              "--save_every=1"]
   first = TrainPy(*command, log_path=tmp_path / "pod-a.txt", host="pod-a")
   try:
-    first.wait_for(lambda: (model_dir / "log.csv").exists() and
-                   len(_log(model_dir)) == 1)
-    time.sleep(2.5)  # a timer save inside epoch 2
+    state_file = model_dir / "backup" / "state.json"
+
+    def saved_inside_epoch_2():
+      if not state_file.exists():
+        return False
+      saved = json.loads(state_file.read_text())  # replaced whole, by rename
+      return saved["epoch"] == 1 and saved["batch"] > 0
+
+    first.wait_for(saved_inside_epoch_2)  # a save of the 1 s timer
     lease = json.loads((model_dir / "LEASE").read_text())
     assert lease["host"] == "pod-a"
     # While it lives, a second run is refused, naming the holder, as soon
@@ -136,14 +142,14 @@ def test_kill_9_then_a_pod_on_another_host_takes_over_after_the_lease_expires(
     begin = time.monotonic()
     with pytest.raises(ModelDirBusy, match=rf"in use by another training run "
                        rf"\(pid {lease['pid']} on pod-a"):
-      Lease(str(model_dir / "LEASE"), 4).acquire()
+      Lease(str(model_dir / "LEASE"), 12).acquire()
     report("live lease refused after", f"{time.monotonic() - begin:.1f} s")
     first.signal(signal.SIGKILL)
     first.wait()
   finally:
     first.kill()
   assert (model_dir / "LEASE").exists()  # left behind by the dead run
-  state = json.loads((model_dir / "backup" / "state.json").read_text())
+  state = json.loads(state_file.read_text())
   assert state["epoch"] == 1 and state["batch"] > 0  # the timer's save
 
   second = TrainPy(*command, log_path=tmp_path / "pod-b.txt", host="pod-b")
