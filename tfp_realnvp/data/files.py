@@ -41,8 +41,7 @@ def split_indices(n, split):
 
 
 def _listing(folder):
-  """{folder: (subfolder names, file names)} of every folder below
-  `folder` (one listing per folder: on a bucket each is a request)."""
+  """{folder: (subfolders, files)} below `folder`: one listing per folder."""
   return {root.rstrip("/"): (subfolders, names)
           for root, subfolders, names in storage.walk(folder)}
 
