@@ -68,10 +68,6 @@ def makedirs(path):
   gfile.makedirs(path)
 
 
-def listdir(path):
-  """Names in folder `path` (folders without the trailing '/' some file
-  systems add), sorted."""
-  return sorted(name.rstrip("/") for name in gfile.listdir(path))
 
 
 def glob(pattern):
@@ -94,9 +90,6 @@ def rmtree(path):
     gfile.rmtree(path)
 
 
-def open_file(path, mode="r"):
-  """A file object of `path` (`tf.io.gfile.GFile`)."""
-  return gfile.GFile(path, mode)
 
 
 def read_text(path):
@@ -158,9 +151,6 @@ def rename(source, target):
   gfile.rename(source, target, overwrite=False)
 
 
-def mtime(path):
-  """Seconds since the epoch of `path`'s last change."""
-  return gfile.stat(path).mtime_nsec / 1e9
 
 
 def load_arrays(path):
@@ -171,12 +161,3 @@ def load_arrays(path):
     return {"arr_0": data}
   with data:
     return {name: data[name] for name in data.files}
-
-
-def require_local(path, what):
-  """Raises ValueError unless `path` is local: for readers that need files
-  on a disk (LMDB)."""
-  if is_remote(path):
-    raise ValueError(f"{what} must be on a local disk (it is read with "
-                     f"memory-mapped files); got {path}. Copy it to a local "
-                     "folder first (gsutil -m cp -r ...).")
