@@ -16,6 +16,7 @@ from realnvp_testing import ROOT
 from realnvp_testing import tiny_config
 from tfp_realnvp import RealNVP
 from tfp_realnvp import data
+from tfp_realnvp.job import command_line
 from tfp_realnvp.job import config as job_config
 from tfp_realnvp.job import export
 from tfp_realnvp.job import resolve
@@ -106,9 +107,9 @@ def test_the_model_dir_says_how_to_repeat_the_run(trained, tmp_path):
   assert {"tfp_realnvp", "tensorflow", "tensorflow_probability",
           "keras"} <= set(results["versions"])
   values = flags.FlagValues()
-  job_config.define_flags(values)
+  command_line.define_flags(values)
   values(["train.py", f"--flagfile={config.model_dir}/flags.txt"])
-  assert job_config.from_flags(values) == config
+  assert command_line.from_flags(values) == config
   with open(os.path.join(config.model_dir, "settings.json")) as f:
     settings = json.load(f)
   assert settings["model"]["num_filters"] == 4
@@ -237,9 +238,9 @@ def test_the_command_line_prints_a_line_per_epoch_and_no_logs(tmp_path):
 def test_every_flagfile_parses_and_names_a_known_dataset():
   for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
     values = flags.FlagValues()
-    job_config.define_flags(values)
+    command_line.define_flags(values)
     values(["train.py", f"--flagfile={os.path.join(ROOT, 'flags', name)}"])
-    config = job_config.from_flags(values).validate()
+    config = command_line.from_flags(values).validate()
     assert config.dataset in data.DATASETS, name
 
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 from realnvp_testing import ENV
 from realnvp_testing import train_py
 from tfp_realnvp import data
-from tfp_realnvp.data import files
+from tfp_realnvp.data import score_inputs
 from tfp_realnvp.data import load_digits
 
 ARCH = ["--dataset=digits", "--num_scales=1", "--num_res_blocks=1",
@@ -159,12 +159,12 @@ def test_scoring_input_errors_name_the_problem(tmp_path):
   source = data.get_source("digits")
   for name, message in (("bright.npy", r"span \[200, 200\].*\[0, 16\]"),
                         ("floats.npy", "must be integer pixels"),
-                        ("two.npz", "name the array to score 'images'"),
+                        ("two.npz", "name the images array 'images'"),
                         ("empty", "No images"),
                         ("missing.npy", "is neither a folder")):
     with pytest.raises((data.BadInput, data.DataUnavailable), match=message):
-      files.read_for_scoring(str(tmp_path / name), source.preprocess,
-                             (8, 8, 1), 17)
+      score_inputs.read_for_scoring(str(tmp_path / name), source.preprocess,
+                                    (8, 8, 1), 17)
 
 
 def test_labelled_examples_of_the_digits():

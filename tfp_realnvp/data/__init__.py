@@ -6,6 +6,9 @@
     tfds_images.py  the paper's image data sets (and any other) through TFDS
     lsun.py         LSUN scenes from the publisher's LMDB exports
     files.py        the user's own images: folder:PATH, npz:PATH
+    folder_index.py an image folder listed once, every header checked once
+    image_headers.py  what an image file's first and last bytes say
+    score_inputs.py what --mode=score reads, checked first
     preprocess.py   the paper's preprocessing, seeded augmentation
     pipeline.py     batching for Keras fit / evaluate / predict
 
@@ -42,8 +45,11 @@ def check_name(name):
           "or folder:PATH, npz:PATH, tfds:NAME[/CONFIG].")
 
 
-def get_source(name, data_dir=None, image_size=None):
-  """The `Source` of a `--dataset` name; `data_dir` is TFDS's (and LSUN's)."""
+def get_source(name, data_dir=None, image_size=None, color_mode=None,
+               skip_bad_images=False, index_dir=None):
+  """The `Source` of a `--dataset` name; `data_dir` is TFDS's (and LSUN's);
+  `color_mode`, `skip_bad_images` and `index_dir` (where a read-only
+  folder's index is cached) are `folder:`'s (`files.FolderSource`)."""
   error = check_name(name)
   if error:
     raise ValueError(error)
@@ -58,7 +64,8 @@ def get_source(name, data_dir=None, image_size=None):
     return lsun.LSUNSource(name[len("lsun_"):], data_dir)
   kind, path = name.split(":", 1)
   if kind == "folder":
-    return FolderSource(path, image_size)
+    return FolderSource(path, image_size, color_mode, skip_bad_images,
+                        index_dir)
   if kind == "npz":
     return NpzSource(path, image_size)
   return tfds_images.TFDSSource(name, path, data_dir, image_size=image_size)

@@ -14,6 +14,12 @@ the random ones take a `seed`, an int64 pair from `with_seeds`.
   non-deterministic).
 * `centre_crop_resize`: user data at `--image_size`: the largest central
   square, antialiased resize to the size, rounded.
+* `to_channels`: user images to one colour mode (`COLOR_MODES`), as Keras'
+  `image_dataset_from_directory` reads them: gray repeated to RGB, alpha
+  dropped (RGBA -> RGB) or opaque (255) where it is added, and RGB to gray
+  by the ITU-R 601-2 luma, round(0.299 R + 0.587 G + 0.114 B) (PIL's "L").
+  `decode_file(path, channels)` decodes any PNG, JPEG, GIF, BMP (palette
+  PNGs to RGB(A), CMYK JPEGs to RGB, 16-bit PNGs to 8 bits) and converts.
 
 `with_seeds(ds, seed)` gives each example its own seed, the same for the
 same `seed` (the job passes each epoch its own: `prepare.training_epoch`).
@@ -24,6 +30,7 @@ import tensorflow as tf
 from tfp_realnvp.models import inputs
 
 LSUN_SIZE, LSUN_CROP = 96, 64
+COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 def with_seeds(ds, seed):
@@ -102,3 +109,33 @@ def as_pixels(image, training, seed=None):
   """Images stored at their final size: int32 pixels as they are."""
   del training, seed
   return tf.cast(image, tf.int32)
+
+
+def _gray(rgb):
+  luma = tf.tensordot(tf.cast(rgb[..., :3], tf.float32),
+                      tf.constant([0.299, 0.587, 0.114]), axes=1)
+  return tf.cast(tf.round(luma), tf.uint8)[..., tf.newaxis]
+
+
+def to_channels(image, channels):
+  """uint8 (H, W, c), c in 1..4 (gray, gray+alpha, RGB, RGBA) -> uint8
+  (H, W, `channels`); see the module docstring."""
+  opaque = lambda: tf.fill(tf.shape(image[..., :1]), tf.constant(255, tf.uint8))
+  gray = lambda: tf.repeat(image[..., :1], 3, axis=-1)
+  by_target = {
+      1: (lambda: image, lambda: image[..., :1], lambda: _gray(image),
+          lambda: _gray(image)),
+      3: (gray, gray, lambda: image, lambda: image[..., :3]),
+      4: (lambda: tf.concat([gray(), opaque()], -1),
+          lambda: tf.concat([gray(), image[..., 1:2]], -1),
+          lambda: tf.concat([image, opaque()], -1), lambda: image),
+  }[channels]
+  out = tf.switch_case(tf.shape(image)[-1] - 1, by_target)
+  return tf.ensure_shape(out, [None, None, channels])
+
+
+def decode_file(path, channels):
+  """The image file at `path` (a string tensor) as uint8 (H, W, channels)."""
+  image = tf.io.decode_image(tf.io.read_file(path), channels=0,
+                             dtype=tf.uint8, expand_animations=False)
+  return to_channels(image, channels)

@@ -1,7 +1,7 @@
 """The training job behind `train.py`.
 
-    config.py      JobConfig: the one list of settings, data only (flags are
-                   made from it)
+    config.py      JobConfig: the one list of settings, data only
+    command_line.py  the absl flags made from it
     resolve.py     what the settings mean for the data: the model's spec
     prepare.py     what every mode starts from (data, model, checkpoint)
     run.py         execute(config): the modes, validated once
@@ -17,8 +17,8 @@
 """
 
 from tfp_realnvp.job.config import JobConfig
-from tfp_realnvp.job.config import define_flags
-from tfp_realnvp.job.config import from_flags
+from tfp_realnvp.job.command_line import define_flags
+from tfp_realnvp.job.command_line import from_flags
 from tfp_realnvp.job.run import PREEMPTED_EXIT_CODE
 from tfp_realnvp.job.run import Preempted
 from tfp_realnvp.job.run import USER_ERRORS

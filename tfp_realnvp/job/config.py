@@ -3,8 +3,9 @@
 `JobConfig` is that list. Each field is a `_setting(section, default, help,
 ...)` with its bounds or choices, in one of `SECTIONS`; the command-line
 flags of `train.py` and of the benchmark scripts are generated from it
-(`define_flags`), and every bound is checked by `check_setting`, which the
-flags' validators and `JobConfig.validate` both call. The config builds
+(`command_line.define_flags`), and every bound is checked by
+`check_setting`, which the flags' validators and `JobConfig.validate` both
+call. The config builds
 nothing and runs nothing: the job interprets it (`run.py`; the model's
 arguments come from `resolve.py`). A run stores its settings as JSON
 (`to_json`, `from_json`) and as a flagfile for people and `--flagfile`
@@ -17,10 +18,9 @@ import functools
 import os
 import typing
 
-from absl import flags
-
 from tfp_realnvp import data
 from tfp_realnvp import runtime
+from tfp_realnvp.data import preprocess
 from tfp_realnvp.models import dequantization
 from tfp_realnvp.models import presets
 
@@ -78,6 +78,13 @@ class JobConfig:
   image_size: typing.Optional[int] = _data(
       None, "folder:, npz: and tfds: data: centre-crop to a square and "
       "resize (antialiased) to this size.", minimum=2)
+  color_mode: typing.Optional[str] = _data(
+      None, "folder: data and --mode=score folders: convert every image to "
+      "this mode (default: rgb if any image has colour, else grayscale; "
+      "score: the model's).", choices=tuple(preprocess.COLOR_MODES))
+  skip_bad_images: bool = _data(
+      False, "folder: data and --mode=score folders: leave out the files "
+      "that cannot be decoded (named in the log) instead of refusing.")
   # -- model --------------------------------------------------------------
   preset: typing.Optional[str] = _model(
       None, "Architecture preset (default: the dataset's).",
@@ -259,42 +266,3 @@ def check_setting(field, value):
 # Settings whose type admits None (`typing.Optional`): "not set".
 _OPTIONAL = {name for name, hint in typing.get_type_hints(JobConfig).items()
              if type(None) in typing.get_args(hint)}
-_DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer,
-           float: flags.DEFINE_float, str: flags.DEFINE_string}
-
-
-def _base_type(annotation):
-  """int for `int` and `typing.Optional[int]`."""
-  args = [a for a in typing.get_args(annotation) if a is not type(None)]
-  return args[0] if args else annotation
-
-
-def define_flags(flag_values=flags.FLAGS, **defaults):
-  """Defines one absl flag per `JobConfig` field, with its help and a
-  validator running `check_setting`; `defaults` replace field defaults (a
-  benchmark's own). Returns the names defined."""
-  hints = typing.get_type_hints(JobConfig)
-  names = []
-  for field in dataclasses.fields(JobConfig):
-    help_text = field.metadata["help"]
-    if field.metadata["choices"]:
-      help_text += f" One of: {', '.join(map(str, field.metadata['choices']))}."
-    _DEFINE[_base_type(hints[field.name])](
-        field.name, defaults.get(field.name, field.default), help_text,
-        flag_values=flag_values)
-
-    def checker(value, field=field):
-      error = check_setting(field, value)
-      if error:
-        raise flags.ValidationError(error)
-      return True
-
-    flags.register_validator(field.name, checker, flag_values=flag_values)
-    names.append(field.name)
-  return names
-
-
-def from_flags(flag_values=flags.FLAGS):
-  """The `JobConfig` the parsed flags describe."""
-  return JobConfig(**{f.name: flag_values[f.name].value
-                      for f in dataclasses.fields(JobConfig)})

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tfp_realnvp import figures
 from tfp_realnvp import storage
 from tfp_realnvp.data import BadInput
-from tfp_realnvp.data import files
+from tfp_realnvp.data import score_inputs
 from tfp_realnvp.job import export
 from tfp_realnvp.job import names
 from tfp_realnvp.job import prepare
@@ -121,8 +121,9 @@ def run_score(config):
     raise BadInput("--mode=score scores p(x); this model is "
                    "class-conditional, p(x|y): score with an "
                    "unconditional model.")
-  image_names, pixels = files.read_for_scoring(
-      config.input, source.preprocess, model.image_shape, model.num_levels)
+  image_names, pixels = score_inputs.read_for_scoring(
+      config.input, source.preprocess, model.image_shape, model.num_levels,
+      skip_bad=config.skip_bad_images)
   report = names.of(model)
   columns = {model.metric_name: np.zeros(len(image_names))}
   if config.importance_samples:

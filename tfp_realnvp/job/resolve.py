@@ -51,7 +51,13 @@ class ModelSpec:
 
 def source(config):
   """The `data.Source` of `config.dataset`."""
-  return data.get_source(config.dataset, config.data_dir, config.image_size)
+  if (config.mode == "train" and config.color_mode and
+      not config.dataset.startswith("folder:")):
+    raise BadSetting(f"--color_mode applies to folder: data (and "
+                     f"--mode=score folders); {config.dataset} has its own.")
+  return data.get_source(config.dataset, config.data_dir, config.image_size,
+                         config.color_mode, config.skip_bad_images,
+                         index_dir=config.model_dir)
 
 
 def model_spec(config, source):  # pylint: disable=redefined-outer-name
