@@ -6,6 +6,7 @@ Imported as `realnvp_testing` (setup.cfg puts tests/ on pytest's path);
     ROOT, ENV                 the checkout, a subprocess's environment
     TINY_SETTINGS, TINY_FLAGS tiny model and training settings for job tests
     tiny_config(...)          a JobConfig of them
+    TINY_IMAGE, TINY_VECTOR   keyword arguments of tiny RealNVP / VectorRealNVP
     train_py(*flags)          `python train.py ...` in a subprocess
     TrainPy(*flags, host=)    the same, running: its output so far, signals,
                               optionally with its own hostname (a restarted pod)
@@ -37,6 +38,13 @@ TINY_SETTINGS = dict(num_scales=2, num_res_blocks=1, num_filters=4, epochs=1,
                      steps_per_epoch=2, eval_draws=1, num_samples=4,
                      sample_every=100, time_limit=0)
 TINY_FLAGS = [f"--{k}={v}" for k, v in TINY_SETTINGS.items()]
+
+
+# Tiny models for the Python API's tests: 4x4 images of 17 levels, 2-d vectors.
+TINY_IMAGE = dict(image_shape=(4, 4, 1), num_scales=2, num_res_blocks=1,
+                  num_filters=4, num_levels=17)
+TINY_VECTOR = dict(num_features=2, num_couplings=2, hidden_units=8,
+                   num_hidden_layers=1)
 
 
 def tiny_config(**overrides):

@@ -170,5 +170,6 @@ def test_bits_k_sample_formula_is_the_log_mean_exp_of_the_weights():
 
 
 def test_unknown_dequantization_is_named():
-  with pytest.raises(ValueError, match="dequantization 'logistic'.*uniform"):
+  with pytest.raises(ValueError, match="dequantization must be one of "
+                     "'uniform', 'variational'; got 'logistic'"):
     _model("logistic")

@@ -48,6 +48,7 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors import _compat
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
@@ -136,7 +137,8 @@ class BatchNormalization(greedy.GreedyLogDet,
                validate_args=False, name="batch_normalization"):
     parameters = dict(locals())
     dtype = tf.as_dtype(dtype)
-    self._epsilon = float(epsilon)
+    momentum = checks.number(momentum, "momentum", minimum=0, below=1)
+    self._epsilon = checks.number(epsilon, "epsilon", above=0)
     self._statistics = BatchStatistics(
         momentum=momentum, dtype=dtype.name, name=f"{name}_statistics")
     self._init_keras_tracking(self._statistics)

@@ -42,6 +42,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
@@ -87,6 +88,7 @@ class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
       raise TypeError(f"{name}: bijector_fn must be an "
                       "elementwise.ElementwiseFactory (e.g. elementwise."
                       f"affine); got {bijector_fn!r}.")
+    checks.callable_(shift_and_log_scale_fn, "shift_and_log_scale_fn")
     self._shift_and_log_scale_fn = shift_and_log_scale_fn  # tracked attribute
     self._bijector_fn = bijector_fn
     self._event_ndims = int(event_ndims)
@@ -201,6 +203,4 @@ AffineCoupling = Coupling
 
 
 def check_parity(parity):
-  if parity not in (0, 1):
-    raise ValueError(f"parity must be 0 or 1; got {parity!r}.")
-  return int(parity)
+  return checks.choice(checks.integer(parity, "parity"), "parity", (0, 1))

@@ -16,6 +16,7 @@ positions of z.
 
 import tensorflow as tf
 import tensorflow_probability as tfp
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import squeeze
 
@@ -36,6 +37,9 @@ class FactorOut(greedy.GreedyLogDet, tfb.Bijector):
 
   def __init__(self, inner, validate_args=False, name="factor_out"):
     parameters = dict(locals())
+    if not isinstance(inner, tfb.Bijector):
+      raise TypeError(f"inner must be a tfp.bijectors.Bijector; got "
+                      f"{inner!r}.")
     self._inner = inner
     self._squeeze = squeeze.Squeeze(ordered=True, validate_args=validate_args)
     super().__init__(forward_min_event_ndims=3, validate_args=validate_args,

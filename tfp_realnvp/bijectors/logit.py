@@ -16,6 +16,8 @@ preprocessing.
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfp_realnvp import checks
+
 tfb = tfp.bijectors
 
 __all__ = ["LogitTransform"]
@@ -33,11 +35,8 @@ class LogitTransform(tfb.Bijector):
 
   def __init__(self, alpha=0.05, validate_args=False, name="logit_transform"):
     parameters = dict(locals())
-    alpha = float(alpha)
-    if not 0. < alpha < 0.5:  # 0 maps the pixel values 0 and 1 to infinity
-      raise ValueError(f"LogitTransform: alpha must be in (0, 0.5); got "
-                       f"{alpha}.")
-    self._alpha = alpha
+    # 0 would map the pixel values 0 and 1 to infinity.
+    self._alpha = checks.number(alpha, "alpha", above=0, below=0.5)
     super().__init__(
         forward_min_event_ndims=0,
         validate_args=validate_args,

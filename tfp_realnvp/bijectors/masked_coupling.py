@@ -20,6 +20,7 @@ import functools
 import numpy as np
 import tensorflow as tf
 
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors import coupling
 from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import masks
@@ -64,7 +65,7 @@ class MaskedCoupling(coupling.Coupling):
       self._mask = mask.astype(np.float32)
       self._mask_fn = self._fixed_mask
       event_ndims = mask.ndim
-    self._mask_channel = bool(mask_channel)
+    self._mask_channel = checks.flag(mask_channel, "mask_channel")
     super().__init__(shift_and_log_scale_fn, bijector_fn, event_ndims,
                      validate_args=validate_args, parameters=parameters,
                      name=name)

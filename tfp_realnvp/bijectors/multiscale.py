@@ -27,6 +27,7 @@ import dataclasses
 
 import tensorflow_probability as tfp
 
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.factor_out import FactorOut
 from tfp_realnvp.bijectors.masked_coupling import CheckerboardAffineCoupling
@@ -68,11 +69,12 @@ class NetworkSpec:
 
 def validate(image_shape, num_scales):
   """Raises ValueError naming the numbers if the configuration cannot work."""
-  if len(image_shape) != 3 or any(int(d) < 1 for d in image_shape):
-    raise ValueError(f"image_shape must be (height, width, channels) of "
-                     f"positive sizes; got {tuple(image_shape)}.")
-  if int(num_scales) < 1:
-    raise ValueError(f"num_scales must be >= 1; got {num_scales}.")
+  if len(image_shape) != 3:
+    raise ValueError(f"image_shape must be (height, width, channels); got "
+                     f"{tuple(image_shape)}.")
+  for i, d in enumerate(image_shape):
+    checks.integer(d, f"image_shape[{i}]", 1)
+  checks.integer(num_scales, "num_scales", 1)
   height, width, _ = (int(d) for d in image_shape)
   factor = 2 ** (int(num_scales) - 1)
   if height % factor or width % factor:
@@ -133,9 +135,14 @@ class MultiScale(tfb.Composition):
                num_filters=32, batch_norm_fn=_default_batch_norm,
                validate_args=False, name="multiscale"):
     parameters = dict(locals())
+    validate(image_shape, num_scales)
     self._image_shape = tuple(int(d) for d in image_shape)
     self._num_scales = int(num_scales)
-    scales = plan(self._image_shape, self._num_scales, int(num_filters))
+    checks.callable_(coupling_network_fn, "coupling_network_fn")
+    if batch_norm_fn is not None:
+      checks.callable_(batch_norm_fn, "batch_norm_fn")
+    scales = plan(self._image_shape, self._num_scales,
+                  checks.integer(num_filters, "num_filters", 1))
 
     def step(kind, spec):
       coupling = kind(spec.parity, coupling_network_fn(spec),

@@ -27,6 +27,7 @@ offsets (dh, dw) in {0, 1}^2 and input channel c:
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from tfp_realnvp import checks
 from tfp_realnvp.bijectors._compat import ps
 
 tfb = tfp.bijectors
@@ -52,7 +53,7 @@ class Squeeze(tfb.Bijector):
 
   def __init__(self, ordered=False, validate_args=False, name="squeeze"):
     parameters = dict(locals())
-    self._ordered = bool(ordered)
+    self._ordered = checks.flag(ordered, "ordered")
     super().__init__(
         forward_min_event_ndims=3,
         is_constant_jacobian=True,

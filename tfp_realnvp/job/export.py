@@ -28,7 +28,7 @@ import tensorflow as tf
 from tfp_realnvp import storage
 from tfp_realnvp.bijectors import keras_tracking
 from tfp_realnvp.models import RealNVP
-from tfp_realnvp.models import checks
+from tfp_realnvp import checks
 
 # What the signatures call the data and the samples, by model type.
 _NAMES = {RealNVP: ("images", "images")}

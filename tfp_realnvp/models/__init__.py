@@ -9,7 +9,6 @@
     presets.py     the paper's architectures
     scoring.py     scores over a data set, functions of a model
     figures.py     the figures of a model (sample grids, the manifold)
-    checks.py      argument checks at the API boundary
     _tf.py         small TensorFlow helpers (seeds, a sequential graph loop)
 """
 

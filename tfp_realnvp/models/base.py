@@ -25,6 +25,8 @@ statistics under `fit` (`training=True`), moving averages in `evaluate`,
 `predict` and sampling.
 """
 
+import math
+
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -33,7 +35,7 @@ from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp.bijectors import _compat
 from tfp_realnvp.bijectors import tree
 from tfp_realnvp.models import _tf
-from tfp_realnvp.models import checks
+from tfp_realnvp import checks
 from tfp_realnvp.models import inputs as model_inputs
 from tfp_realnvp.models.optimizer import default_optimizer
 
@@ -47,15 +49,20 @@ class FlowModel(keras.Model):
   loss_units_per_nat = 1.0
   # get_config() keys that change training, not the function the weights
   # compute: a model_dir may resume with other values of them.
-  NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout", "seed")
+  NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout", "seed", "validate_args")
   # Architecture keys added after 0.1.0, with the value a model_dir written
   # before them implicitly has.
   ADDED_LATER = {}
 
-  def __init__(self, l2_coeff=5e-5, num_classes=None, **kwargs):
+  # The density's support: (low, high) for every entry, or None (R^D).
+  support = None
+
+  def __init__(self, l2_coeff=5e-5, num_classes=None, validate_args=False,
+               **kwargs):
     super().__init__(**kwargs)
-    self.l2_coeff = float(l2_coeff)
-    self.num_classes = None if num_classes is None else int(num_classes)
+    self.l2_coeff = checks.number(l2_coeff, "l2_coeff", minimum=0)
+    self.num_classes = checks.optional_integer(num_classes, "num_classes", 1)
+    self.validate_args = checks.flag(validate_args, "validate_args")
     self.metric_tracker = keras.metrics.Mean(name=self.metric_name)
 
   @property
@@ -125,20 +132,58 @@ class FlowModel(keras.Model):
         self._bijector,
         {rnvp_bijectors.Coupling: {"label": tf.convert_to_tensor(label)}})
 
+  def _labels_for(self, label, x):
+    """A public call's `label`: checked (`checks.labels`), one per example
+    of the batch `x` (a scalar is every example's)."""
+    if label is None or self.num_classes is None:
+      return label  # `_bijector_kwargs` says what is missing or extra
+    return tf.broadcast_to(checks.labels(label, self.num_classes),
+                           tf.shape(x)[:1])
+
   # -- density and sampling -------------------------------------------------
 
-  def log_prob(self, x, label=None):
-    """Exact log-density of `x` (batch + event shape)."""
-    x = tf.convert_to_tensor(x)
-    checks.check_event_shape(x, self.event_shape)
-    x = tf.identity(tf.cast(x, self.flow_dtype))  # a fresh key for TFP's cache
+  def _inside(self):
+    """A point of the support, for padding an empty batch."""
+    return 0. if self.support is None else sum(self.support) / 2
+
+  def _density_input(self, x):
+    return checks.density_input(
+        x, self.event_shape, self.flow_dtype, self.support,
+        self.validate_args, getattr(self, "num_levels", None))
+
+  def flow_log_prob(self, x, label=None):
+    """log p(x) through the flow, for x (of the flow's dtype) inside the
+    support: the training path (no checks)."""
     return self._distribution.log_prob(
-        x, bijector_kwargs=self._bijector_kwargs(label))
+        tf.identity(x),  # a fresh key for TFP's cache
+        bijector_kwargs=self._bijector_kwargs(label))
+
+  def _log_prob_with_support(self, x, label):
+    """-inf where an entry of an example is outside `support`; elsewhere
+    the flow's log p(x), through the same ops (outside entries are replaced
+    before the flow sees them, so no NaN reaches the gradient)."""
+    if self.support is None:
+      return self.flow_log_prob(x, label)
+    low, high = self.support
+    out = (x < low) | (x > high)
+    log_p = self.flow_log_prob(tf.where(out, self._inside(), x), label)
+    return tf.where(tf.reduce_any(out, axis=list(range(-len(
+        self.event_shape), 0))), tf.constant(-math.inf, log_p.dtype), log_p)
+
+  def log_prob(self, x, label=None):
+    """Exact log-density of float `x` (batch + event shape): -inf outside
+    the support (an error with `validate_args`); NaN in, NaN out (refused
+    with `validate_args`)."""
+    x = self._density_input(x)
+    return _tf.nonempty_batch(self._log_prob_with_support,
+                              [x, self._labels_for(label, x)],
+                              [self._inside(), 0])
 
   def sample_latent(self, n, temperature=1.0, seed=None):
     """`n` (a Python int or scalar int32 tensor) standard Normal latents
     times `temperature`; stateless and reproducible when `seed` (an int or
     a scalar integer tensor) is given."""
+    n, temperature = checks.num_samples(n), checks.temperature(temperature)
     shape = tf.concat([tf.reshape(tf.cast(n, tf.int32), [1]),
                        tf.constant(self.event_shape, tf.int32)], axis=0)
     if seed is None:
@@ -150,21 +195,24 @@ class FlowModel(keras.Model):
 
   def decode(self, z, label=None):
     """latent -> data: the generative direction (moving batch-norm averages)."""
-    return self._bijector.forward(tf.identity(z),
-                                  **self._bijector_kwargs(label))
+    z = checks.density_input(z, self.event_shape, self.flow_dtype, what="z")
+    return _tf.nonempty_batch(
+        lambda z, label: self._bijector.forward(
+            tf.identity(z), **self._bijector_kwargs(label)),
+        [z, self._labels_for(label, z)], [0., 0])
 
   def encode(self, x, label=None):
-    """data -> latent."""
-    x = tf.convert_to_tensor(x)
-    checks.check_event_shape(x, self.event_shape)
-    return self._bijector.inverse(tf.identity(tf.cast(x, self.flow_dtype)),
-                                  **self._bijector_kwargs(label))
+    """data -> latent (outside the support: NaN, an error with
+    `validate_args`)."""
+    x = self._density_input(x)
+    return _tf.nonempty_batch(
+        lambda x, label: self._bijector.inverse(
+            tf.identity(x), **self._bijector_kwargs(label)),
+        [x, self._labels_for(label, x)], [self._inside(), 0])
 
   def sample(self, n, temperature=1.0, seed=None, label=None):
-    """`n` samples; `temperature` scales the base Normal's standard deviation."""
-    if label is not None:
-      label = tf.broadcast_to(tf.cast(label, tf.int32),
-                              tf.reshape(tf.cast(n, tf.int32), [1]))
+    """`n` samples (0 gives an empty batch); `temperature` (> 0) scales the
+    base Normal's standard deviation."""
     return self.decode(self.sample_latent(n, temperature, seed), label)
 
   # -- training -------------------------------------------------------------
@@ -176,6 +224,14 @@ class FlowModel(keras.Model):
     # step twice (once creating variables, once without), doubling the
     # first epoch's time.
     self.optimizer.build(self.trainable_variables)
+
+  def compile_from_config(self, config):
+    """What `keras.models.load_model` calls with `get_compile_config()`
+    (Keras' own: the optimizer and the other arguments `compile` was given,
+    serialized). Keras' default skips a custom `compile` with a warning;
+    this one compiles as saved, and the loader then restores the
+    optimizer's state (its step and moments), so `fit` continues."""
+    self.compile(**keras.saving.deserialize_keras_object(config))
 
   def l2_weights(self):
     """The weights the L2 penalty acts on: what each network of the
@@ -211,5 +267,5 @@ class FlowModel(keras.Model):
 
   def get_config(self):
     return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,
-            "name": self.name}
+            "validate_args": self.validate_args, "name": self.name}
 

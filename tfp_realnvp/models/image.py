@@ -24,7 +24,7 @@ from tfp_realnvp import bits
 from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp.models import _tf
 from tfp_realnvp.models import base
-from tfp_realnvp.models import checks
+from tfp_realnvp import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
@@ -53,37 +53,48 @@ class RealNVP(base.FlowModel):
       (`keras.utils.set_random_seed`).
     dequantization: "uniform" (the paper's) or "variational" (a learned
       q(u | x), trained with the model; `dequantization.py`).
+    validate_args: TFP's meaning: `log_prob` and `encode` refuse points
+      outside [0, 1] and NaN with an error naming them (eagerly
+      `ValueError`, in traced functions `InvalidArgumentError`); without
+      it `log_prob` is -inf outside [0, 1] and NaN for NaN input.
     **kwargs: `keras.Model` arguments (`name`, `dtype`).
   """
 
   metric_name = "bits_per_dim"
   ADDED_LATER = {"dequantization": "uniform"}
 
+  support = (0., 1.)
+
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
                l2_coeff=5e-5, dropout=0., seed=None, dequantization="uniform",
-               **kwargs):
-    super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
-    image_shape = tuple(int(d) for d in image_shape)
-    rnvp_bijectors.multiscale.validate(image_shape, num_scales)
-    self.image_shape = image_shape
-    self.num_scales = int(num_scales)
-    self.num_res_blocks = int(num_res_blocks)
-    self.num_filters = int(num_filters)
-    self.num_levels = int(num_levels)
-    self.alpha = float(alpha)
-    self.dropout = float(dropout)
-    self.seed = None if seed is None else int(seed)
-    if self.num_levels < 2:
-      raise ValueError(f"num_levels must be >= 2; got {num_levels}.")
+               validate_args=False, **kwargs):
+    super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
+                     validate_args=validate_args, **kwargs)
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
+      raise ValueError("image_shape must be (height, width, channels); got "
+                       f"{image_shape!r}.")
+    self.image_shape = tuple(checks.integer(d, f"image_shape[{i}]", 1)
+                             for i, d in enumerate(image_shape))
+    self.num_scales = checks.integer(num_scales, "num_scales", 1)
+    rnvp_bijectors.multiscale.validate(self.image_shape, self.num_scales)
+    self.num_res_blocks = checks.integer(num_res_blocks, "num_res_blocks", 1)
+    self.num_filters = checks.integer(num_filters, "num_filters", 1)
+    self.num_levels = checks.integer(num_levels, "num_levels", 2)
+    self.alpha = checks.number(alpha, "alpha", above=0, below=0.5)
+    self.dropout = checks.number(dropout, "dropout", minimum=0, below=1)
+    self.seed = checks.optional_integer(seed, "seed")
+    checks.choice(dequantization, "dequantization", dequantization_lib.KINDS)
     self._set_flow(tfb.Chain([
         rnvp_bijectors.MultiScale(
-            image_shape, self.num_scales, self._coupling_network,
-            num_filters=self.num_filters, batch_norm_fn=self._batch_norm),
-        rnvp_bijectors.LogitTransform(self.alpha),
+            self.image_shape, self.num_scales, self._coupling_network,
+            num_filters=self.num_filters, batch_norm_fn=self._batch_norm,
+            validate_args=self.validate_args),
+        rnvp_bijectors.LogitTransform(self.alpha,
+                                      validate_args=self.validate_args),
     ], name="encoder"))
     self.dequantizer = dequantization_lib.make(
-        dequantization, image_shape, self.num_levels, self.num_filters,
+        dequantization, self.image_shape, self.num_levels, self.num_filters,
         dtype=self.dtype_policy)
     self._noise_seed = keras.random.SeedGenerator(self.seed)
     self._build_flow()
@@ -157,8 +168,8 @@ class RealNVP(base.FlowModel):
     the stateless `seed`, y = (pixels + u) / L."""
     u, log_q = self.dequantizer.sample_and_log_prob(pixels, seed,
                                                     dtype=self.flow_dtype)
-    y = bits.dequantize(pixels, self.num_levels, u)  # in [0, 1]
-    return self.log_prob(y, label), log_q
+    y = bits.dequantize(pixels, self.num_levels, u)  # in [0, 1)
+    return self.flow_log_prob(y, label), log_q
 
   def log_weight(self, pixels, label, seed):
     """log p(y) - log q(u | x) for one draw: the importance weight."""
@@ -174,20 +185,26 @@ class RealNVP(base.FlowModel):
     non-integer or out-of-range pixels raise (`checks.py`), also inside a
     traced function.
     """
+    def score(pixels, label):
+      log_p, log_q = self.log_weight_parts(
+          pixels, label, _tf.stateless_seed(seed, stream=1))
+      return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
     pixels = self._checked(pixels)
-    log_p, log_q = self.log_weight_parts(pixels, label,
-                                         _tf.stateless_seed(seed, stream=1))
-    return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
+    return _tf.nonempty_batch(
+        score, [pixels, self._labels_for(label, pixels)], [0, 0])
 
   def importance_weighted_bits_per_dim(self, pixels, num_samples,
                                        label=None, seed=None):
     """The `num_samples`-sample importance-weighted bound per image
     (`bits.py`): tighter than `bits_per_dim` as `num_samples` grows. One
     draw's memory: the draws run in a loop with a running log-sum-exp."""
+    num_samples = checks.integer(num_samples, "num_samples", 1)
     pixels = self._checked(pixels)
-    return self.importance_weighted_from_seed(
-        pixels, label, _tf.stateless_seed(seed, stream=1),
-        tf.constant(int(num_samples)))
+    return _tf.nonempty_batch(
+        lambda pixels, label: self.importance_weighted_from_seed(
+            pixels, label, _tf.stateless_seed(seed, stream=1),
+            tf.constant(num_samples)),
+        [pixels, self._labels_for(label, pixels)], [0, 0])
 
   @tf.function(reduce_retracing=True)
   def importance_weighted_from_seed(self, pixels, label, seed, num_samples):
@@ -205,8 +222,8 @@ class RealNVP(base.FlowModel):
 
   def _checked(self, pixels):
     pixels = tf.convert_to_tensor(pixels)
-    checks.check_event_shape(pixels, self.image_shape, "pixels")
-    return checks.checked_pixels(pixels, self.num_levels)
+    checks.event_shape(pixels, self.image_shape, "pixels")
+    return checks.pixels(pixels, self.num_levels)
 
   def sample(self, n, temperature=1.0, seed=None, label=None):
     """`n` images in [0, 1], shape (n,) + image_shape."""

@@ -49,7 +49,7 @@ def preset(name, **overrides):
   unknown = set(overrides) - {"image_shape", "num_scales", "num_res_blocks",
                               "num_filters", "num_levels", "alpha",
                               "num_classes", "l2_coeff", "dropout", "seed",
-                              "dequantization"}
+                              "dequantization", "validate_args"}
   if unknown:
     raise ValueError(f"Unknown preset override(s): {sorted(unknown)}.")
   config.update({k: v for k, v in overrides.items() if v is not None})

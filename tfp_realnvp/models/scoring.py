@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfp_realnvp import checks
 from tfp_realnvp.models import _tf
 
 __all__ = ["mean_score", "importance_weighted_score", "mean_over_draws"]
@@ -31,10 +32,21 @@ def as_batches(model, data, labels=None, batch_size=256):
   """`data` as a batched `tf.data.Dataset` of the model's inputs."""
   if isinstance(data, tf.data.Dataset):
     return data
+  batch_size = checks.integer(batch_size, "batch_size", 1)
   data = np.asarray(data)
+  checks.event_shape(data, model.event_shape, "data")
+  if getattr(model, "num_levels", None):  # an image model: integer pixels
+    checks.pixels(data, model.num_levels)
+  else:
+    checks.density_input(data, model.event_shape, model.flow_dtype,
+                         model.support, validate_args=True, what="data")
   if np.issubdtype(data.dtype, np.integer):
     data = data.astype(np.int32)
-  label = None if labels is None else np.asarray(labels, np.int32)
+  if (labels is None) != (model.num_classes is None):
+    raise ValueError("labels must be given exactly for a class-conditional "
+                     f"model (num_classes={model.num_classes}).")
+  label = None if labels is None else np.asarray(
+      checks.labels(labels, model.num_classes), np.int32)
   return tf.data.Dataset.from_tensor_slices(
       model.pack_inputs(data, label)).batch(batch_size)
 
@@ -56,6 +68,7 @@ def mean_score(model, data, labels=None, num_draws=1, batch_size=256,
                verbose=0):
   """Mean of `call` over the examples and `num_draws` draws. On several
   replicas it runs Keras' distributed `predict` once per draw instead."""
+  num_draws = checks.integer(num_draws, "num_draws", 1)
   data = as_batches(model, data, labels, batch_size)
   if model.distribute_strategy.num_replicas_in_sync > 1:
     return float(np.mean([np.mean(model.predict(data, verbose=verbose))
@@ -73,9 +86,9 @@ def importance_weighted_score(model, data, num_samples, labels=None,
                               batch_size=256, seed=0, verbose=0):
   """Mean over the examples of the `num_samples`-sample bound; batch i
   draws from the stateless seed folded from (`seed`, i)."""
+  samples = tf.constant(checks.integer(num_samples, "num_samples", 1))
   data = as_batches(model, data, labels, batch_size)
-  base_seed = tf.constant([int(seed), 2], tf.int64)
-  samples = tf.constant(int(num_samples))
+  base_seed = tf.constant([checks.integer(seed, "seed"), 2], tf.int64)
 
   def batch_sums(index, inputs):
     pixels, label = model.split_inputs(inputs)
@@ -90,6 +103,7 @@ def importance_weighted_score(model, data, num_samples, labels=None,
 def _reduce_batches(model, data, batch_sums, verbose):
   """sum(totals) / sum(counts) of `batch_sums(i, batch) -> (total, count)`
   over the batches i = 1, 2, ... of `data`, with Keras' progress display."""
+  checks.choice(verbose, "verbose", (0, 1, 2))
   batches = int(data.cardinality())
   progress = keras.utils.Progbar(batches if batches > 0 else None,
                                  verbose=verbose, unit_name="batch",

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from tfp_realnvp import bijectors as rnvp_bijectors
+from tfp_realnvp import checks
 from tfp_realnvp.models import base
 from tfp_realnvp.models import networks
 
@@ -26,6 +27,8 @@ class VectorRealNVP(base.FlowModel):
 
   Args:
     num_features: D >= 2.
+    validate_args: refuse NaN inputs to `log_prob` and `encode` (an error
+      naming them, also inside traced functions).
     num_couplings: coupling layers (alternating parity).
     hidden_units, num_hidden_layers: the MLP of each coupling.
     batch_norm: follow each coupling with the batch-norm bijector.
@@ -38,16 +41,16 @@ class VectorRealNVP(base.FlowModel):
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
-               l2_coeff=0., **kwargs):
-    super().__init__(l2_coeff=l2_coeff, num_classes=num_classes, **kwargs)
-    if int(num_features) < 2:
-      raise ValueError(f"num_features must be >= 2 to split it in halves; "
-                       f"got {num_features}.")
-    self.num_features = int(num_features)
-    self.num_couplings = int(num_couplings)
-    self.hidden_units = int(hidden_units)
-    self.num_hidden_layers = int(num_hidden_layers)
-    self.batch_norm = bool(batch_norm)
+               l2_coeff=0., validate_args=False, **kwargs):
+    super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
+                     validate_args=validate_args, **kwargs)
+    # Two features at least: a coupling splits them in halves.
+    self.num_features = checks.integer(num_features, "num_features", 2)
+    self.num_couplings = checks.integer(num_couplings, "num_couplings", 1)
+    self.hidden_units = checks.integer(hidden_units, "hidden_units", 1)
+    self.num_hidden_layers = checks.integer(num_hidden_layers,
+                                            "num_hidden_layers", 1)
+    self.batch_norm = checks.flag(batch_norm, "batch_norm")
     steps = []  # data -> latent
     for i in range(self.num_couplings):
       steps.append(rnvp_bijectors.MaskedAffineCoupling(
@@ -56,7 +59,7 @@ class VectorRealNVP(base.FlowModel):
               self.num_features, self.hidden_units, self.num_hidden_layers,
               num_classes=self.num_classes, dtype=self.dtype_policy,
               name=f"mlp_{i}"),
-          name=f"coupling_{i}"))
+          validate_args=self.validate_args, name=f"coupling_{i}"))
       if self.batch_norm:
         steps.append(rnvp_bijectors.BatchNormalization(
             dtype=self.flow_dtype, name=f"batch_norm_{i}"))
@@ -72,7 +75,7 @@ class VectorRealNVP(base.FlowModel):
   def call(self, inputs, training=None):
     """Negative log-likelihood per example, in nats."""
     x, label = self.split_inputs(inputs)
-    return -self.log_prob(x, label)
+    return -self.flow_log_prob(tf.cast(x, self.flow_dtype), label)
 
   def get_config(self):
     return {**super().get_config(), "num_features": self.num_features,
