@@ -51,7 +51,6 @@ def test_headers_say_what_the_decoder_gives(tmp_path):
 def test_every_file_mode_is_converted_to_the_colour_mode(mode, tmp_path):
   paths = user_images.write_mixed(str(tmp_path))
   source = data.get_source(f"folder:{tmp_path}", color_mode=mode)
-  source.prepare()
   channels = {"rgb": 3, "grayscale": 1, "rgba": 4}[mode]
   assert source.event_shape == (12, 10, channels)
   assert len(source.index.entries) == len(paths)  # the junk files ignored
@@ -94,7 +93,7 @@ def _folder_with_bad_files(folder):
   return paths
 
 
-def test_bad_files_are_named_before_any_decoding(tmp_path):
+def test_bad_files_are_named_before_any_decoding(tmp_path, capsys):
   paths = _folder_with_bad_files(tmp_path)
   source = data.get_source(f"folder:{tmp_path}")
   with pytest.raises(data.BadInput) as error:
@@ -110,6 +109,27 @@ def test_bad_files_are_named_before_any_decoding(tmp_path):
   skipping = data.get_source(f"folder:{tmp_path}", skip_bad_images=True)
   skipping.prepare()
   assert len(_decoded(skipping)) == len(paths)
+  assert f"{len(paths)} images (4 left out), colour mode rgb" in (
+      capsys.readouterr().out)
+
+
+def test_a_split_left_empty_is_named_before_training(tmp_path):
+  rng = np.random.RandomState(0)
+  for i in range(8):  # 90/5/5 of 8 files: 7/1/0
+    user_images.write(str(tmp_path / f"{i}.png"), rng.randint(
+        0, 256, (8, 8, 3)).astype(np.uint8), "rgb_png")
+  with pytest.raises(data.DataUnavailable, match=(
+      "the test split has no images: 8 files split 90/5/5 give 7/1/0 good "
+      "images to train/validation/test. Use 20 images or more")):
+    data.get_source(f"folder:{tmp_path}").prepare()
+  for split in ("train", "validation"):
+    (tmp_path / split).mkdir()
+  for i in range(8):
+    os.rename(tmp_path / f"{i}.png", tmp_path / ("train" if i else
+                                                 "validation") / f"{i}.png")
+  with pytest.raises(data.DataUnavailable, match="the test split has no "
+                     "images: test/ is missing or empty"):
+    data.get_source(f"folder:{tmp_path}").prepare()
 
 
 def test_images_of_different_sizes_are_refused_naming_two(tmp_path):
@@ -125,7 +145,6 @@ def test_images_of_different_sizes_are_refused_naming_two(tmp_path):
                      "0.png is 8x8, 2.png is 10x6 (3 sizes in all). Pass "
                      "--image_size=S to centre-crop and resize each to S x S.")
   resized = data.get_source(f"folder:{tmp_path}", image_size=6)
-  resized.prepare()
   assert {x.shape for x in _decoded(resized).values()} == {(6, 6, 3)}
 
 

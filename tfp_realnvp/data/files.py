@@ -99,9 +99,13 @@ class FolderSource(Source):
 
   def prepare(self, download=False):
     del download
-    self.index  # pylint: disable=pointless-statement  (lists and checks)
-    print(f"{self.name}: {len(self.index.entries)} images, colour mode "
-          f"{self.mode}", flush=True)
+    empty = self.index.empty_split()  # a run uses every split: say so now
+    if empty:
+      raise DataUnavailable(f"{self.path}: {empty}")
+    bad = len(self.index.bad)
+    print(f"{self.name}: {len(self.index.entries) - bad} images"
+          f"{f' ({bad} left out)' if bad else ''}, colour mode {self.mode}",
+          flush=True)
 
   @functools.cached_property
   def mode(self):

@@ -161,6 +161,25 @@ class FolderIndex:
                                                        name)]
     return [e for e in chosen if not (skip_bad and e.header.problem)]
 
+  def empty_split(self):
+    """None, or what to say about the first split without a good image (a
+    run uses all three: it trains on train, keeps the best epoch on
+    validation and scores test)."""
+    names = ("train", "validation", "test")
+    for name in names:
+      if self.split(name):
+        continue
+      if self.by_split:
+        return (f"the {name} split has no images: {name}/ is missing or "
+                "empty. A run trains on train/, keeps the best epoch on "
+                "validation/ (or val/) and scores test/.")
+      counts = "/".join(str(len(self.split(n))) for n in names)
+      return (f"the {name} split has no images: {len(self.entries)} files "
+              f"split 90/5/5 give {counts} good images to train/validation/"
+              "test. Use 20 images or more, or train/, validation/ and "
+              "test/ subfolders.")
+    return None
+
   def sizes(self):
     """{(height, width): the first good entry of that size}."""
     out = {}
