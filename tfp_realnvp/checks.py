@@ -17,7 +17,6 @@ words (`_assert`), instead of letting a wrong input come out as NaN.
     event_shape(x, shape, what)          (batch...,) + shape
     density_input(x, ...)                what `log_prob` / `encode` take
     labels(label, num_classes)           class labels of a conditional model
-    outside(x, low, high, event_ndims)   per example: any entry outside
     pixels(p, num_levels)                what `bits_per_dim` takes
 """
 
@@ -209,13 +208,6 @@ def labels(label, num_classes):
   return _with(label, _assert(
       tf.reduce_all((label >= 0) & (label < num_classes)),
       f"label must be {rule}; got a value outside it."))
-
-
-def outside(x, low, high, event_ndims):
-  """Per example (the batch shape): whether any entry is outside [low,
-  high]. NaN is not outside (it stays NaN)."""
-  axes = list(range(-event_ndims, 0))
-  return tf.reduce_any((x < low) | (x > high), axis=axes)
 
 
 def _pixel_message(num_levels):

@@ -69,9 +69,11 @@ class NetworkSpec:
 
 def validate(image_shape, num_scales):
   """Raises ValueError naming the numbers if the configuration cannot work."""
-  if len(image_shape) != 3:
+  if (isinstance(image_shape, (str, bytes)) or
+      not hasattr(image_shape, "__len__") or len(image_shape) != 3):
+    # Any sequence of 3: a tuple, a list, a TensorShape, an array.
     raise ValueError(f"image_shape must be (height, width, channels); got "
-                     f"{tuple(image_shape)}.")
+                     f"{image_shape!r}.")
   for i, d in enumerate(image_shape):
     checks.integer(d, f"image_shape[{i}]", 1)
   checks.integer(num_scales, "num_scales", 1)

@@ -71,13 +71,10 @@ class RealNVP(base.FlowModel):
                validate_args=False, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
                      validate_args=validate_args, **kwargs)
-    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
-      raise ValueError("image_shape must be (height, width, channels); got "
-                       f"{image_shape!r}.")
-    self.image_shape = tuple(checks.integer(d, f"image_shape[{i}]", 1)
-                             for i, d in enumerate(image_shape))
-    self.num_scales = checks.integer(num_scales, "num_scales", 1)
-    rnvp_bijectors.multiscale.validate(self.image_shape, self.num_scales)
+    # Each size an integer >= 1, num_scales too, and the squeezes possible.
+    rnvp_bijectors.multiscale.validate(image_shape, num_scales)
+    self.image_shape = tuple(int(d) for d in image_shape)
+    self.num_scales = int(num_scales)
     self.num_res_blocks = checks.integer(num_res_blocks, "num_res_blocks", 1)
     self.num_filters = checks.integer(num_filters, "num_filters", 1)
     self.num_levels = checks.integer(num_levels, "num_levels", 2)
