@@ -2,12 +2,14 @@
 
 import json
 import os
+import re
 import site
 import subprocess
 import sys
 
-from realnvp_testing import ROOT
+import pytest
 
+from realnvp_testing import ROOT
 
 
 def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(
@@ -68,3 +70,22 @@ def _see_running_packages(venv):
     folders.append(site.getusersitepackages())
   with open(os.path.join(venv_site, "_running_interpreter.pth"), "w") as f:
     f.write("".join(folder + "\n" for folder in folders))
+
+
+# The repository's top level: the package's layout, CI and packaging files.
+TOP_LEVEL = {"tfp_realnvp", "tests", "train.py", "flags", "setup.cfg",
+             "setup.py", "README.md", "benchmarks", ".ci", "LICENSE",
+             "pyproject.toml", ".gitignore", "MANIFEST.in"}
+
+
+def test_the_repository_root_holds_the_package_layout_only():
+  listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+  if listed.returncode != 0:
+    pytest.skip(f"not a git checkout: {listed.stderr.strip()}")
+  tops = {path.split("/")[0] for path in listed.stdout.splitlines()}
+  stray = sorted(t for t in tops if t not in TOP_LEVEL and
+                 not re.fullmatch(r"constraints[-\w]*\.txt", t))
+  assert not stray, (
+      f"committed at the root beyond the package's layout: {stray}; "
+      "scratch files belong in tmp_path or /tmp")
