@@ -12,6 +12,8 @@ Imported as `realnvp_testing` (setup.cfg puts tests/ on pytest's path);
                               optionally with its own hostname (a restarted pod)
     read_weights(path)        {name: array} of a Keras weights file
     free_port()               a free TCP port of 127.0.0.1
+    tf_only(script, cwd)      a script's last JSON line, run in a process
+                              that must not import tfp or this package
     ConvShiftAndLogScale, DenseShiftAndLogScale   random-weight networks
     brute_force_log_det, max_rel_err, assert_encoder_exact   exactness
     perturb, perturb_flow_model   weights away from their initialisation
@@ -108,6 +110,19 @@ class TrainPy:
     if self.process.poll() is None:
       os.killpg(self.process.pid, 9)
     self.wait()
+
+
+def tf_only(script, cwd):
+  """Runs `script` (Python) in a new process, checks it imported neither
+  TFP nor this package (a SavedModel serves without them), and returns the
+  JSON its last printed line holds."""
+  check = ('\nimport sys\nassert "tensorflow_probability" not in sys.modules'
+           ' and "tfp_realnvp" not in sys.modules, "imported more than TF"\n')
+  out = subprocess.run([sys.executable, "-c", script + check],
+                       capture_output=True, text=True, timeout=300,
+                       cwd=str(cwd), env=ENV)
+  assert out.returncode == 0, out.stderr[-3000:]
+  return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def free_port():

@@ -1,6 +1,6 @@
 """The package's layers import downwards only.
 
-    bits, checks, figures, quiet, storage   no other module of the package
+    bits, checks, figures, quiet, storage, versions   no other module of the package
     bijectors              the TFP pieces
     models                 Keras models around one bijector tree
     data                   data sets and input pipelines
@@ -18,7 +18,7 @@ import os
 import tfp_realnvp
 
 PACKAGE = os.path.dirname(os.path.abspath(tfp_realnvp.__file__))
-LAYERS = [("bits", "checks", "figures", "quiet", "storage"), ("bijectors",), ("models",),
+LAYERS = [("bits", "checks", "figures", "quiet", "storage", "versions"), ("bijectors",), ("models",),
           ("data",), ("runtime", "job"), ("cli", "examples")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

@@ -89,3 +89,24 @@ def test_the_repository_root_holds_the_package_layout_only():
   assert not stray, (
       f"committed at the root beyond the package's layout: {stray}; "
       "scratch files belong in tmp_path or /tmp")
+
+
+def test_versions_outside_the_declared_ranges_are_named_in_one_line():
+  from tfp_realnvp import versions  # pylint: disable=g-import-not-at-top
+  ranges = versions.declared()
+  assert set(versions.CHECKED) <= set(ranges), ranges  # setup.cfg's, installed
+  versions.check()  # what this suite runs with is inside them
+  bad = versions.mismatches({"keras": "3.6.0", "tensorflow": "2.21.0",
+                             "tensorflow-probability": "0.26.0.dev20261201"},
+                            ranges)
+  assert [name for name, _, _ in bad] == ["keras", "tensorflow-probability"]
+  # The import itself refuses, in one line, with what to install.
+  out = subprocess.run(
+      [sys.executable, "-c", "import keras; keras.__version__ = '3.6.0'; "
+       "import tfp_realnvp.bijectors"], capture_output=True, text=True,
+      timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+  last = out.stderr.strip().splitlines()[-1]
+  assert out.returncode == 1
+  assert last.startswith("ImportError: tfp_realnvp does not work with keras "
+                         "3.6.0 (it needs keras")
+  assert f"pip install 'keras{ranges['keras']}'" in last

@@ -13,7 +13,16 @@
 
 Direction convention: `forward` is the paper's `f`, data -> latent (the
 normalising direction); a generative model is `tfb.Invert` of a chain of them.
+
+Importing them first checks the versions of TensorFlow, TFP, Keras and NumPy
+(`tfp_realnvp/versions.py`): every model and the job import them.
 """
+
+from tfp_realnvp import versions
+
+versions.check()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.batch_norm import BatchStatistics

@@ -1,8 +1,10 @@
 """Small TensorFlow helpers the models share (private to `models/`)."""
 
+import keras
 import tensorflow as tf
 
-__all__ = ["stateless_seed", "sequential_loop", "nonempty_batch"]
+__all__ = ["stateless_seed", "sequential_loop", "nonempty_batch",
+           "savable_seed_generator"]
 
 
 def stateless_seed(seed, stream=0):
@@ -15,6 +17,24 @@ def stateless_seed(seed, stream=0):
   if tf.is_tensor(seed):
     return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
   return tf.constant([int(seed), stream], tf.int64)
+
+
+def savable_seed_generator(seed, holder):
+  """A `keras.random.SeedGenerator(seed)` whose state `tf.saved_model.save`
+  finds through `holder` (a layer or model).
+
+  Keras keeps a generator out of TensorFlow's object graph (it is no
+  trackable), so a SavedModel of any module that holds the model and traces
+  a function drawing from it (Keras' own `serving_default` of the model
+  among them) fails: "captures tensor ... seed_generator_state ... not
+  reachable from root". The state variable, attached to `holder` through a
+  plain `tf.Module`, is reachable; Keras' weights files do not see it.
+  """
+  generator = keras.random.SeedGenerator(seed)
+  state = tf.Module(name="seed_state")
+  state.variable = generator.state
+  holder.seed_generator_state = state
+  return generator
 
 
 def sequential_loop(num_iterations, body, initial):

@@ -93,7 +93,7 @@ class RealNVP(base.FlowModel):
     self.dequantizer = dequantization_lib.make(
         dequantization, self.image_shape, self.num_levels, self.num_filters,
         dtype=self.dtype_policy)
-    self._noise_seed = keras.random.SeedGenerator(self.seed)
+    self._noise_seed = _tf.savable_seed_generator(self.seed, self)
     self._build_flow()
 
   def _coupling_network(self, spec):

@@ -1,4 +1,5 @@
-"""The layers of the s/t networks: the weight-normalised conv and a fused batch norm.
+"""The layers of the s/t networks: the weight-normalised conv, a fused batch
+norm, and `Container`, a fixed group of layers (a residual block).
 
 Weight normalisation (Salimans & Kingma 2016) as in the reference: kernel
 `v ~ U[-sigma, sigma]`, `sigma = sqrt(2 / fan_in_channels)`, normalised per
@@ -9,11 +10,13 @@ reference's settings), trained through TensorFlow's fused kernel on images.
 """
 
 import math
+import re
 
 import keras
 import tensorflow as tf
 
-__all__ = ["WeightNormConv2D", "BatchNormalization", "reference_batch_norm"]
+__all__ = ["WeightNormConv2D", "BatchNormalization", "reference_batch_norm",
+           "Container"]
 
 
 class WeightNormConv2D(keras.layers.Layer):
@@ -87,8 +90,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
   """
 
   def call(self, inputs, training=None, mask=None):
+    # `renorm` exists from Keras 3.14 on; before it, there is none.
     if not (training and self.trainable and mask is None and
-            not self.synchronized and not self.renorm and
+            not self.synchronized and not getattr(self, "renorm", False) and
             inputs.shape.rank == 4 and inputs.dtype == tf.float32 and
             self.axis in (-1, 3) and self.moving_mean.dtype == tf.float32):
       return super().call(inputs, training=training, mask=mask)
@@ -120,3 +124,41 @@ def reference_batch_norm(dtype):
   return BatchNormalization(
       momentum=0.9, epsilon=1e-4, scale=False, dtype=dtype,
       synchronized=strategy.num_replicas_in_sync > 1)
+
+
+def _snake_case(class_name):
+  """`WeightNormConv2D` -> `weight_norm_conv2d`: how Keras' weights files
+  name a layer held in a list (by its class, not its own name)."""
+  name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+  return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Container(keras.layers.Layer):
+  """Layers in a fixed order (`parts()`), such as one residual block.
+
+  A network keeps its blocks as a list of these rather than a list of
+  lists: Keras 3.7 to 3.14 save no layer of a list inside a list (a saved
+  model reloads with those weights at their initial values, another
+  density, without a word); Keras 3.15 saves them under
+  `<list>/container[_k]/<class name>[_j]`. This layer holds its parts as
+  attributes of exactly those names (hence the class name), so every
+  Keras version writes and reads that layout, and the files written with
+  nested lists load as they were.
+  """
+
+  def __init__(self, layers, **kwargs):
+    super().__init__(**kwargs)
+    counts, names = {}, []
+    for layer in layers:
+      base = _snake_case(type(layer).__name__)
+      counts[base] = counts.get(base, -1) + 1
+      names.append(f"{base}_{counts[base]}" if counts[base] else base)
+      setattr(self, names[-1], layer)
+    self._part_names = tuple(names)
+    # Nothing of its own to build; its parts build when they are called (a
+    # never-built container would make Keras warn about its parent).
+    self.built = True
+
+  def parts(self):
+    """The layers, in the order they were given."""
+    return [getattr(self, name) for name in self._part_names]

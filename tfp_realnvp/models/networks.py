@@ -78,10 +78,11 @@ class CouplingResNet(keras.layers.Layer):
     self.bn_in = layers.reference_batch_norm(dtype)
     self.conv_in = conv(num_filters, 3, use_gain=False)
     self.skip_in = conv(num_filters, 1)
-    self.blocks = [
-        [layers.reference_batch_norm(dtype), conv(num_filters, 3, use_bias=False, use_gain=False),
-         layers.reference_batch_norm(dtype), conv(num_filters, 3)]
-        for _ in range(num_res_blocks)]
+    self.blocks = [layers.Container(
+        [layers.reference_batch_norm(dtype),
+         conv(num_filters, 3, use_bias=False, use_gain=False),
+         layers.reference_batch_norm(dtype), conv(num_filters, 3)],
+        dtype=dtype) for _ in range(num_res_blocks)]
     self.skips = [conv(num_filters, 1) for _ in range(num_res_blocks)]
     self.drop = (keras.layers.Dropout(self.dropout, dtype=dtype)
                  if self.dropout else tf.identity)
@@ -97,7 +98,7 @@ class CouplingResNet(keras.layers.Layer):
     """The weights the reference's L2 penalty acts on: every conv's gains,
     and the tanh scale if `penalize_scale`."""
     convs = [self.conv_in, self.skip_in, *self.skips, self.conv_out,
-             *(conv for block in self.blocks for conv in block[1::2])]
+             *(conv for block in self.blocks for conv in block.parts()[1::2])]
     gains = [conv.magnitude for conv in convs if conv.use_gain]
     return gains + ([self.scale] if self.penalize_scale else [])
 
@@ -122,7 +123,8 @@ class CouplingResNet(keras.layers.Layer):
       parts += [context, -context]
     h = self.conv_in(tf.nn.relu(tf.concat(parts, axis=-1)))  # (N, H, W, F)
     out = self.skip_in(h)
-    for (bn1, conv1, bn2, conv2), skip in zip(self.blocks, self.skips):
+    for block, skip in zip(self.blocks, self.skips):
+      bn1, conv1, bn2, conv2 = block.parts()
       h = h + conv2(self.drop(tf.nn.relu(bn2(conv1(tf.nn.relu(bn1(h)))))))
       out = out + skip(h)
     out = self.conv_out(tf.nn.relu(self.bn_out(out)))     # (N, H, W, 2 C_out)
@@ -155,14 +157,16 @@ class ContextResNet(keras.layers.Layer):
     conv = lambda k, **kw: WeightNormConv2D(num_filters, k,
                                             dtype=self.dtype_policy, **kw)
     self.conv_in = conv(3, use_gain=False)
-    self.blocks = [[conv(3), conv(3)] for _ in range(num_res_blocks)]
+    self.blocks = [layers.Container([conv(3), conv(3)], dtype=self.dtype_policy)
+                   for _ in range(num_res_blocks)]
 
   def l2_weights(self):
-    return [c.magnitude for block in self.blocks for c in block]
+    return [c.magnitude for block in self.blocks for c in block.parts()]
 
   def call(self, x):
     h = self.conv_in(x)                                   # (N, H, W, F)
-    for conv1, conv2 in self.blocks:
+    for block in self.blocks:
+      conv1, conv2 = block.parts()
       h = h + conv2(tf.nn.relu(conv1(tf.nn.relu(h))))
     return tf.nn.relu(h)
 
