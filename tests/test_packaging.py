@@ -12,6 +12,7 @@ import pytest
 from realnvp_testing import ROOT
 
 
+@pytest.mark.versions
 def test_a_wheel_installs_and_its_command_runs_from_an_empty_directory(
     tmp_path):
   dist = tmp_path / "dist"
@@ -91,6 +92,7 @@ def test_the_repository_root_holds_the_package_layout_only():
       "scratch files belong in tmp_path or /tmp")
 
 
+@pytest.mark.versions
 def test_versions_outside_the_declared_ranges_are_named_in_one_line():
   from tfp_realnvp import versions  # pylint: disable=g-import-not-at-top
   ranges = versions.declared()

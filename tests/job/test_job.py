@@ -42,6 +42,7 @@ def trained(tmp_path_factory):
   return config, run.run_train(config)
 
 
+@pytest.mark.versions
 def test_train_writes_everything_and_export_loads_without_the_package(
     tmp_path, trained):
   config, results = trained

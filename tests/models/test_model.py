@@ -48,6 +48,7 @@ def test_identity_initialised_model_is_normal_in_logit_space():
   np.testing.assert_allclose(model.distribution.log_prob(x), expected, rtol=1e-5)
 
 
+@pytest.mark.versions
 def test_whole_model_log_det_matches_brute_force_jacobian_float64():
   model = RealNVP(**TINY, dtype="float64")
   assert model.flow_dtype == tf.float64
@@ -70,6 +71,7 @@ def test_three_scale_model_round_trips_and_has_exact_log_det():
   assert_encoder_exact(encoder, x, 3)
 
 
+@pytest.mark.versions
 def test_sample_log_prob_finite_and_latent_round_trip():
   model = RealNVP(**TINY)
   perturb_flow_model(model)
@@ -160,6 +162,7 @@ def test_class_conditional_model():
     model.log_prob(x)
 
 
+@pytest.mark.versions
 def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
   keras.utils.set_random_seed(0)
   train_x, _ = data.load_digits("train")

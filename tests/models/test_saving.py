@@ -20,6 +20,9 @@ from realnvp_testing import tf_only
 from tfp_realnvp import RealNVP
 from tfp_realnvp import VectorRealNVP
 
+# CI runs these on the lowest admitted versions too (setup.cfg).
+pytestmark = pytest.mark.versions
+
 
 def _kind(kind):
   """(model, its training inputs) of each model kind."""
