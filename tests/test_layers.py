@@ -84,3 +84,27 @@ def test_the_config_is_data_and_imports_nothing_of_the_job():
   imports no module of the job that does (run, train, resolve, ...)."""
   imported = set(_imports(os.path.join(PACKAGE, "job", "config.py")))
   assert not {m for m in imported if m.startswith("tfp_realnvp.job")}, imported
+
+
+def _kind_tests(path):
+  """Lines of `path` that test a model's class (isinstance/issubclass of a
+  name ending in RealNVP, or any issubclass)."""
+  for node in ast.walk(ast.parse(open(path).read())):
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and
+        node.func.id in ("isinstance", "issubclass")):
+      names = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "")
+               for n in ast.walk(node)}
+      if node.func.id == "issubclass" or any(
+          name.endswith("RealNVP") for name in names):
+        yield node.lineno
+
+
+def test_above_models_a_model_is_asked_its_kind_not_its_class(tmp_path):
+  found = [f"{rel}:{line}" for rel, top in _modules()
+           if RANK[top] > RANK["models"]
+           for line in _kind_tests(os.path.join(PACKAGE, rel))]
+  assert not found, ("test the model's `kind` (models/kinds.py), not its "
+                     f"class: {found}")
+  path = tmp_path / "m.py"  # not vacuous
+  path.write_text("def f(m):\n  return isinstance(m, RealNVP)\n")
+  assert list(_kind_tests(str(path))) == [2]

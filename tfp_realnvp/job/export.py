@@ -1,8 +1,8 @@
 """SavedModel export that a process without this package (or TFP) can load.
 
 The signatures (`signatures(model)`, built here from the model's public
-methods) take any batch size, their inputs and outputs named for what they are. Image models
-(`RealNVP`):
+methods and its `kind`) take any batch size, their inputs and outputs named
+for what they are. Image models (`RealNVP`):
   * `log_prob(images)`: float32 images in [0, 1], (N, H, W, C) -> `log_prob` (N,);
   * `bits_per_dim(pixels)`: int32 pixels in [0, num_levels) -> `bits_per_dim`
     (N,), with fresh dequantization noise;
@@ -27,12 +27,7 @@ import tensorflow as tf
 
 from tfp_realnvp import storage
 from tfp_realnvp.bijectors import keras_tracking
-from tfp_realnvp.models import RealNVP
 from tfp_realnvp import checks
-
-# What the signatures call the data and the samples, by model type.
-_NAMES = {RealNVP: ("images", "images")}
-_VECTOR_NAMES = ("points", "samples")
 
 
 def signatures(model):
@@ -46,7 +41,7 @@ def signatures(model):
   `seed` (int64) makes `sample` reproducible: the same seed, the same
   samples. `labels` (int32, one per example) only for conditional models.
   """
-  data_name, sample_key = _NAMES.get(type(model), _VECTOR_NAMES)
+  data_name, sample_key = model.kind.data_name, model.kind.sample_name
   event_shape = tuple(model.event_shape)
   labels = [tf.TensorSpec([None], tf.int32, name="labels")] * (
       model.num_classes is not None)
@@ -67,7 +62,7 @@ def signatures(model):
           tf.TensorSpec([], tf.int32, name="num_samples"),
           tf.TensorSpec([], tf.float32, name="temperature"),
           tf.TensorSpec([], tf.int64, name="seed")] + labels)}
-  if isinstance(model, RealNVP):
+  if model.kind.integer_data:
 
     def bits_per_dim(pixels, labels=None):
       pixels = checks.asserted_event_shape(pixels, event_shape, "pixels")

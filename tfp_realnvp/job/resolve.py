@@ -43,7 +43,7 @@ class ModelSpec:
   def step_work(self, batch_size):
     """`runtime.plan`'s measure of a training step's size: batch x pixels x
     first-scale filters for image models, 0 for vector models."""
-    if not issubclass(self.model_class, RealNVP):
+    if not self.model_class.kind.images:
       return 0
     height, width, _ = self.kwargs["image_shape"]
     return batch_size * height * width * self.kwargs["num_filters"]

@@ -9,9 +9,11 @@
     presets.py     the paper's architectures
     scoring.py     scores over a data set, functions of a model
     figures.py     the figures of a model (sample grids, the manifold)
+    kinds.py       what differs between kinds of model (Kind, IMAGE, VECTOR)
     _tf.py         small TensorFlow helpers (seeds, a sequential graph loop)
 """
 
+from tfp_realnvp.models import kinds
 from tfp_realnvp.models.base import FlowModel
 from tfp_realnvp.models.optimizer import FusedAdam
 from tfp_realnvp.models.optimizer import default_optimizer
@@ -19,5 +21,5 @@ from tfp_realnvp.models.image import RealNVP
 from tfp_realnvp.models.presets import PRESETS
 from tfp_realnvp.models.vector import VectorRealNVP
 
-__all__ = ["FlowModel", "FusedAdam", "PRESETS", "RealNVP", "VectorRealNVP",
+__all__ = ["FlowModel", "kinds", "FusedAdam", "PRESETS", "RealNVP", "VectorRealNVP",
            "default_optimizer"]

@@ -37,6 +37,7 @@ from tfp_realnvp.bijectors import tree
 from tfp_realnvp.models import _tf
 from tfp_realnvp import checks
 from tfp_realnvp.models import inputs as model_inputs
+from tfp_realnvp.models import kinds
 from tfp_realnvp.models.optimizer import default_optimizer
 
 tfb, tfd = tfp.bijectors, tfp.distributions
@@ -56,6 +57,10 @@ class FlowModel(keras.Model):
 
   # The density's support: (low, high) for every entry, or None (R^D).
   support = None
+  # What the layers above ask instead of the class (`kinds.py`).
+  kind = kinds.VECTOR
+  # Pixel values of integer data (image models), else None.
+  num_levels = None
 
   def __init__(self, l2_coeff=5e-5, num_classes=None, validate_args=False,
                **kwargs):
@@ -149,7 +154,7 @@ class FlowModel(keras.Model):
   def _density_input(self, x):
     return checks.density_input(
         x, self.event_shape, self.flow_dtype, self.support,
-        self.validate_args, getattr(self, "num_levels", None))
+        self.validate_args, self.num_levels)
 
   def flow_log_prob(self, x, label=None):
     """log p(x) through the flow, for x (of the flow's dtype) inside the

@@ -12,15 +12,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
-from tfp_realnvp.models.image import RealNVP
-from tfp_realnvp.models.vector import VectorRealNVP
 
 __all__ = ["sample_figure", "extra_figures", "latent_manifold"]
 
 
 def sample_figure(model, num_samples, temperature=1.0, seed=0):
   """The picture of the model: see the module docstring."""
-  if isinstance(model, VectorRealNVP):
+  if not model.kind.images:
     return _density_figure(model, num_samples, temperature, seed)
   if model.num_classes is None:
     return figures.grid(model.sample(num_samples, temperature,
@@ -47,7 +45,7 @@ def _density_figure(model, num_samples, temperature, seed):
 
 def extra_figures(model, seed=0):
   """Further figures of `--mode=sample`: {file stem: uint8 image}."""
-  if isinstance(model, RealNVP):
+  if model.kind.images:
     return {"manifold": figures.grid(latent_manifold(model, seed), columns=8)}
   return {}
 

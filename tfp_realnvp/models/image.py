@@ -26,6 +26,7 @@ from tfp_realnvp.models import _tf
 from tfp_realnvp.models import base
 from tfp_realnvp import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
+from tfp_realnvp.models import kinds
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
 
@@ -61,6 +62,7 @@ class RealNVP(base.FlowModel):
   """
 
   metric_name = "bits_per_dim"
+  kind = kinds.IMAGE
   ADDED_LATER = {"dequantization": "uniform"}
 
   support = (0., 1.)

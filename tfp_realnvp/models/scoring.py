@@ -35,7 +35,7 @@ def as_batches(model, data, labels=None, batch_size=256):
   batch_size = checks.integer(batch_size, "batch_size", 1)
   data = np.asarray(data)
   checks.event_shape(data, model.event_shape, "data")
-  if getattr(model, "num_levels", None):  # an image model: integer pixels
+  if model.kind.integer_data:
     checks.pixels(data, model.num_levels)
   else:
     checks.density_input(data, model.event_shape, model.flow_dtype,
