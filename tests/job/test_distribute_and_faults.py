@@ -29,9 +29,9 @@ from tfp_realnvp.job import distribute
 from tfp_realnvp.job import run
 from tfp_realnvp.job import state as training_state
 from tfp_realnvp.job.config import JobConfig
-from tfp_realnvp.job.model_dir import CheckpointError
+from tfp_realnvp.job.checkpoints import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
-from tfp_realnvp.job.model_dir import load_checkpoint
+from tfp_realnvp.job.checkpoints import load_checkpoint
 from tfp_realnvp.models import networks
 
 TINY = dict(TINY_SETTINGS, dataset="digits", num_scales=1, eval_draws=2,

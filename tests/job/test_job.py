@@ -23,7 +23,7 @@ from tfp_realnvp.job import resolve
 from tfp_realnvp.job import run
 from tfp_realnvp.job import train
 from tfp_realnvp.job.config import JobConfig
-from tfp_realnvp.job.model_dir import CheckpointError
+from tfp_realnvp.job.checkpoints import CheckpointError
 from tfp_realnvp.job.model_dir import ModelDir
 
 

@@ -8,6 +8,7 @@
     train.py       --mode=train
     evaluate.py    --mode=eval, sample, export, score
     model_dir.py   the run's folder: architecture guard, checkpoints, results
+    checkpoints.py loading weights (the modes' and the state's), finiteness
     lease.py       one training run owns a model_dir, on any host
     state.py       the training state: saved on a timer and on SIGTERM, resumed
     preemption.py  SIGTERM/SIGINT: save, then exit with PREEMPTED_EXIT_CODE

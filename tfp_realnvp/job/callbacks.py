@@ -11,6 +11,7 @@ from tfp_realnvp import figures
 from tfp_realnvp import storage
 from tfp_realnvp.models import figures as model_figures
 from tfp_realnvp.job import distribute
+from tfp_realnvp.job.checkpoints import all_finite
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -38,14 +39,6 @@ class TimeLimit(keras.callbacks.Callback):
     # Workers of a cluster must stop at the same epoch, whoever's clock says so.
     if distribute.agree(self.model.distribute_strategy, out_of_time):
       self.model.stop_training = True
-
-
-def all_finite(weights):
-  """Whether every entry of every floating weight is finite (one device ->
-  host transfer, not one per weight)."""
-  finite = [tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(w)))
-            for w in weights if tf.as_dtype(w.dtype).is_floating]
-  return bool(tf.reduce_all(tf.stack(finite))) if finite else True
 
 
 class StopOnNonFinite(keras.callbacks.Callback):

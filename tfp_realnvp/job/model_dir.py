@@ -28,7 +28,6 @@ import csv
 import io
 
 from tfp_realnvp import storage
-from tfp_realnvp.job.callbacks import all_finite
 from tfp_realnvp.job.lease import Lease
 
 
@@ -142,28 +141,3 @@ class ModelDir:
   def lease(self, timeout):
     """The lease that owns the folder for one training run (`lease.py`)."""
     return Lease(self.join("LEASE"), timeout)
-
-
-class CheckpointError(RuntimeError):
-  """A weights file that is missing, unreadable or not finite."""
-
-
-def load_checkpoint(model, path, folder=None):
-  """Loads `path` into `model`; a CheckpointError names the file and what to do."""
-  others = [p for p in ([folder.best] + folder.epoch_checkpoints()[::-1]
-                        if folder else []) if p != path and storage.exists(p)]
-  advice = (f" Pass --checkpoint={others[0]} (or another file of "
-            f"{folder.path}) or train again." if others else
-            " Train again (--mode=train) or pass --checkpoint.")
-  if not storage.exists(path):
-    raise CheckpointError(f"Checkpoint {path} does not exist." + advice)
-  try:
-    model.load_weights(path)
-  except Exception as e:  # h5py's OSError, Keras' ValueError, ...
-    raise CheckpointError(
-        f"Checkpoint {path} cannot be read: it is truncated or corrupt "
-        f"({type(e).__name__}: {str(e).splitlines()[0][:200]})." +
-        advice) from None
-  if not all_finite(model.weights):
-    raise CheckpointError(f"Checkpoint {path} holds non-finite weights "
-                          "(NaN or Inf)." + advice)

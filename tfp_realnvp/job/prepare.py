@@ -18,7 +18,7 @@ import functools
 from tfp_realnvp.data import pipeline
 from tfp_realnvp.job import resolve
 from tfp_realnvp.job.model_dir import ModelDir
-from tfp_realnvp.job.model_dir import load_checkpoint
+from tfp_realnvp.job.checkpoints import load_checkpoint
 
 
 def ready_source(config):

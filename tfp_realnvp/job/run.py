@@ -13,7 +13,7 @@ from tfp_realnvp.job.evaluate import run_eval
 from tfp_realnvp.job.evaluate import run_export
 from tfp_realnvp.job.evaluate import run_sample
 from tfp_realnvp.job.evaluate import run_score
-from tfp_realnvp.job.model_dir import CheckpointError
+from tfp_realnvp.job.checkpoints import CheckpointError
 from tfp_realnvp.job.lease import LeaseLost
 from tfp_realnvp.job.lease import ModelDirBusy
 from tfp_realnvp.job.preemption import EXIT_CODE as PREEMPTED_EXIT_CODE

@@ -37,8 +37,7 @@ import keras
 
 from tfp_realnvp import storage
 from tfp_realnvp.job import distribute
-from tfp_realnvp.job.callbacks import all_finite
-from tfp_realnvp.job.model_dir import CheckpointError
+from tfp_realnvp.job import checkpoints
 from tfp_realnvp.job.preemption import Preempted
 
 
@@ -78,22 +77,21 @@ def restore(model, folder):
     return Position()
   path = storage.join(folder.backup, saved["weights"])
   try:
-    model.load_weights(path)
-  except Exception as e:  # h5py's OSError, Keras' ValueError, ...
-    raise CheckpointError(
-        f"The training state {path} cannot be read ({type(e).__name__}: "
-        f"{str(e).splitlines()[0][:200]}). Move {folder.backup} away to "
-        "train from the start, or evaluate the best weights with "
-        "--mode=eval.") from None
+    checkpoints.load(model, path)
+  except checkpoints.Unreadable as e:
+    raise checkpoints.CheckpointError(
+        f"The training state {path} cannot be read ({e}). Move "
+        f"{folder.backup} away to train from the start, or evaluate the "
+        "best weights with --mode=eval.") from None
+  except checkpoints.NotFinite:
+    raise FloatingPointError(
+        f"{path} holds non-finite weights: delete {folder.backup} and "
+        "evaluate the best weights with --mode=eval, or train again in "
+        f"another --model_dir (the best weights: {folder.best}).") from None
   states = saved.get("random_states", {})
   for variable in _random_states(model):
     if variable.path in states:
       variable.assign(states[variable.path])
-  if not all_finite(model.weights):
-    raise FloatingPointError(
-        f"{path} holds non-finite weights: delete {folder.backup} and "
-        "evaluate the best weights with --mode=eval, or train again in "
-        f"another --model_dir (the best weights: {folder.best}).")
   return Position(int(saved["step"]), int(saved["epoch"]),
                   int(saved["batch"]))
 
@@ -156,7 +154,7 @@ class TrainingState(keras.callbacks.Callback):
     """Writes the state of `epoch`, `batch` (see the module docstring)."""
     self._last = time.monotonic()
     self.lease.check()
-    if not all_finite(self.model.weights):
+    if not checkpoints.all_finite(self.model.weights):
       raise FloatingPointError(
           f"Training stopped: the weights are not finite at step "
           f"{int(self.model.optimizer.iterations.numpy())} (epoch "

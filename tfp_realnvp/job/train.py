@@ -35,7 +35,7 @@ from tfp_realnvp.job import resolve
 from tfp_realnvp.job import state as training_state
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.model_dir import ModelDir
-from tfp_realnvp.job.model_dir import load_checkpoint
+from tfp_realnvp.job.checkpoints import load_checkpoint
 from tfp_realnvp.models import default_optimizer
 
 RESUME_HINT = "Run the same command again to resume there."
