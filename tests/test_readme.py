@@ -21,7 +21,6 @@ import tensorflow as tf
 from realnvp_testing import ROOT
 from realnvp_testing import TINY_FLAGS
 
-TINY = TINY_FLAGS
 NOT_RUN = ("pip ", "python -m pytest", "python3 -m venv", "python3.10 -m venv",
            ". .venv/bin/activate", ". .venv-min/bin/activate")
 
@@ -62,7 +61,7 @@ def _tiny(command):
   split were a fifth of this test's time; the path is the same)."""
   if not command.startswith("python train.py"):
     return []
-  return TINY + (["--importance_samples=4"] if "--importance_samples" in
+  return TINY_FLAGS + (["--importance_samples=4"] if "--importance_samples" in
                  command else [])
 
 

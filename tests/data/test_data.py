@@ -24,7 +24,7 @@ from realnvp_testing import train_py
 from tfp_realnvp import data
 from tfp_realnvp.data import preprocess
 
-TINY = [*TINY_FLAGS, "--batch_size=2"]
+TINY_BATCH2_FLAGS = [*TINY_FLAGS, "--batch_size=2"]
 
 # name -> (writer of the publisher's files, examples in the test split)
 PAPER = {
@@ -37,9 +37,9 @@ PAPER = {
 
 
 def _train_two_steps(tmp_path, *flags, last=()):
-  """Two steps of `flags` with TINY's settings (then `last`, which win)."""
+  """Two steps of `flags` with TINY_BATCH2_FLAGS's settings (then `last`, which win)."""
   model_dir = tmp_path / "run"
-  out = train_py(*flags, *TINY, *last, f"--model_dir={model_dir}")
+  out = train_py(*flags, *TINY_BATCH2_FLAGS, *last, f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   with open(model_dir / "results.json") as f:
     results = json.load(f)

@@ -34,9 +34,9 @@ from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.job.checkpoints import load_checkpoint
 from tfp_realnvp.models import networks
 
-TINY = dict(TINY_SETTINGS, dataset="digits", num_scales=1, eval_draws=2,
+TINY_JOB = dict(TINY_SETTINGS, dataset="digits", num_scales=1, eval_draws=2,
             steps_per_epoch=16)
-TINY_FLAGS = [*realnvp_testing.TINY_FLAGS, "--dataset=digits",
+TINY_JOB_FLAGS = [*realnvp_testing.TINY_FLAGS, "--dataset=digits",
               "--num_scales=1", "--learning_rate=0.01"]
 
 
@@ -48,7 +48,7 @@ def _log(model_dir):
 @pytest.fixture(scope="module")
 def single_device_run(tmp_path_factory):
   """The reference: a short digits run on one device, float32."""
-  config = JobConfig(**TINY, model_dir=str(
+  config = JobConfig(**TINY_JOB, model_dir=str(
       tmp_path_factory.mktemp("single") / "run"))
   return run.run_train(config), _log(config.model_dir)
 
@@ -85,7 +85,7 @@ def test_batch_norm_bijector_normalises_with_the_global_batch_on_two_replicas():
 def test_mirrored_on_two_cpus_matches_a_single_device(tmp_path,
                                                       single_device_run):
   single, single_log = single_device_run
-  config = JobConfig(**TINY, strategy="mirrored",
+  config = JobConfig(**TINY_JOB, strategy="mirrored",
                          model_dir=str(tmp_path / "run"))
   mirrored = run.run_train(config)
   assert (single["replicas"], mirrored["replicas"]) == (1, 2)
@@ -104,7 +104,7 @@ def test_the_same_seed_repeats_a_run_and_another_seed_changes_it(
     tmp_path, single_device_run):
   _, single_log = single_device_run  # seed 0
   for seed in (0, 1):
-    run.run_train(JobConfig(**{**TINY, "eval_draws": 1}, seed=seed,
+    run.run_train(JobConfig(**{**TINY_JOB, "eval_draws": 1}, seed=seed,
                             model_dir=str(tmp_path / str(seed))))
   first_loss = lambda d: float(_log(d)[0]["loss"])
   assert first_loss(tmp_path / "0") == pytest.approx(
@@ -150,7 +150,7 @@ def test_multi_worker_without_tf_config_says_what_is_missing(tmp_path,
                                                              monkeypatch):
   monkeypatch.delenv("TF_CONFIG", raising=False)
   with pytest.raises(ValueError, match="needs the TF_CONFIG"):
-    run.run_train(JobConfig(**TINY, strategy="multi_worker",
+    run.run_train(JobConfig(**TINY_JOB, strategy="multi_worker",
                                 model_dir=str(tmp_path / "run")))
 
 
@@ -193,7 +193,7 @@ def test_mixed_precision_networks_in_bfloat16_log_det_path_in_float32():
 def test_mixed_precision_digits_run_is_within_0_02_of_float32(
     tmp_path, single_device_run):
   single, _ = single_device_run
-  mixed = run.run_train(JobConfig(**TINY, mixed_precision="bfloat16",
+  mixed = run.run_train(JobConfig(**TINY_JOB, mixed_precision="bfloat16",
                                       model_dir=str(tmp_path / "run")))
   report("bfloat16 vs float32 digits run, test bits/dim",
          f"{mixed['test_bits_per_dim']:.6f} vs "
@@ -213,12 +213,12 @@ def test_float16_policy_gets_keras_loss_scaling():
 
 def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
     tmp_path):
-  good = JobConfig(**{**TINY, "epochs": 1}, model_dir=str(tmp_path / "run"))
+  good = JobConfig(**{**TINY_JOB, "epochs": 1}, model_dir=str(tmp_path / "run"))
   run.run_train(good)
   # Same model_dir, an absurd learning rate (in force on the resume): the
   # weights blow up at the resumed run's first step, and the loss of its
   # second is not finite.
-  bad = JobConfig(**{**TINY, "epochs": 3}, learning_rate=1e30,
+  bad = JobConfig(**{**TINY_JOB, "epochs": 3}, learning_rate=1e30,
                   model_dir=good.model_dir)
   with pytest.raises(FloatingPointError,
                      match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 2, "
@@ -234,7 +234,7 @@ def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
   # One step per epoch: step 1 breaks the weights while its own loss (taken
   # before the update) is finite; the epoch's validation then sees them.
   d = tmp_path / "run"
-  bad = JobConfig(**{**TINY, "epochs": 3, "steps_per_epoch": 1},
+  bad = JobConfig(**{**TINY_JOB, "epochs": 3, "steps_per_epoch": 1},
                   learning_rate=1e30, model_dir=str(d))
   with pytest.raises(FloatingPointError,
                      match=r"(val_bits_per_dim is nan|weights are not finite)"
@@ -273,7 +273,7 @@ def test_non_finite_weights_are_never_restored_or_loaded(tmp_path):
 
 
 def test_only_the_newest_checkpoints_are_kept(tmp_path):
-  config = JobConfig(**{**TINY, "epochs": 5, "steps_per_epoch": 2,
+  config = JobConfig(**{**TINY_JOB, "epochs": 5, "steps_per_epoch": 2,
                         "eval_draws": 1}, keep_checkpoints=2,
                      model_dir=str(tmp_path / "run"))
   run.run_train(config)

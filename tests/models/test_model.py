@@ -19,8 +19,9 @@ from tfp_realnvp.models import scoring
 
 tfd = tfp.distributions
 
-TINY = dict(image_shape=(4, 4, 1), num_scales=2, num_res_blocks=1,
-            num_filters=4)
+# TINY_IMAGE's architecture with 256 levels (the default).
+TINY_IMAGE_256 = dict(image_shape=(4, 4, 1), num_scales=2, num_res_blocks=1,
+                      num_filters=4)
 
 
 def _encoder(model):
@@ -36,7 +37,7 @@ def _set_batch_norms_to_identity(model):
 
 
 def test_identity_initialised_model_is_normal_in_logit_space():
-  model = RealNVP(**TINY)
+  model = RealNVP(**TINY_IMAGE_256)
   _set_batch_norms_to_identity(model)
   x = tf.random.uniform((5, 4, 4, 1), 0.01, 0.99, seed=1)
   p = 0.05 + 0.9 * x
@@ -50,7 +51,7 @@ def test_identity_initialised_model_is_normal_in_logit_space():
 
 @pytest.mark.versions
 def test_whole_model_log_det_matches_brute_force_jacobian_float64():
-  model = RealNVP(**TINY, dtype="float64")
+  model = RealNVP(**TINY_IMAGE_256, dtype="float64")
   assert model.flow_dtype == tf.float64
   perturb_flow_model(model)
   encoder = _encoder(model)
@@ -73,7 +74,7 @@ def test_three_scale_model_round_trips_and_has_exact_log_det():
 
 @pytest.mark.versions
 def test_sample_log_prob_finite_and_latent_round_trip():
-  model = RealNVP(**TINY)
+  model = RealNVP(**TINY_IMAGE_256)
   perturb_flow_model(model)
   samples = model.sample(16, seed=3)
   assert samples.shape == (16, 4, 4, 1)
@@ -87,7 +88,7 @@ def test_sample_log_prob_finite_and_latent_round_trip():
 
 
 def test_bits_per_dim_formula_and_pixel_range_errors():
-  model = RealNVP(**TINY, num_levels=17)
+  model = RealNVP(**TINY_IMAGE_256, num_levels=17)
   pixels = np.random.RandomState(0).randint(0, 17, (6, 4, 4, 1))
   bpd = model.bits_per_dim(pixels, seed=5)
   noise = tf.random.stateless_uniform(pixels.shape, [5, 1])
@@ -102,7 +103,7 @@ def test_bits_per_dim_formula_and_pixel_range_errors():
 
 
 def test_errors_at_the_api_boundary_name_the_problem_also_in_graphs():
-  model = RealNVP(**TINY, num_levels=17)
+  model = RealNVP(**TINY_IMAGE_256, num_levels=17)
   with pytest.raises(ValueError, match=r"x must have shape \(batch,\) \+ "
                      r"\(4, 4, 1\); got \(3, 4, 4\)"):
     model.log_prob(np.zeros((3, 4, 4), np.float32))
@@ -120,7 +121,7 @@ def test_errors_at_the_api_boundary_name_the_problem_also_in_graphs():
 
 
 def test_l2_penalty_covers_gains_and_checkerboard_scales_only():
-  model = RealNVP(**TINY)
+  model = RealNVP(**TINY_IMAGE_256)
   names = {w.name for w in model.trainable_weights}
   assert {"magnitude", "rescaling_scale", "scale", "kernel"} <= names
   expected = sum(float(tf.reduce_sum(tf.square(w))) for w in
@@ -151,7 +152,7 @@ def test_presets_build_with_expected_shapes():
 
 
 def test_class_conditional_model():
-  model = RealNVP(**TINY, num_classes=3)
+  model = RealNVP(**TINY_IMAGE_256, num_classes=3)
   perturb_flow_model(model)
   x = tf.random.uniform((4, 4, 4, 1), 0.05, 0.95, seed=2)
   lp0 = model.log_prob(x, label=[0, 0, 0, 0])
@@ -187,7 +188,7 @@ def test_fit_on_digits_lowers_test_bits_per_dim_and_changes_every_network():
 
 def test_the_seed_sets_the_dequantization_noise():
   pixels = tf.constant(np.random.RandomState(0).randint(0, 256, (8, 4, 4, 1)))
-  first, same, other = (RealNVP(**TINY, seed=s) for s in (1, 1, 2))
+  first, same, other = (RealNVP(**TINY_IMAGE_256, seed=s) for s in (1, 1, 2))
   for model in (same, other):  # equal weights: only the noise may differ
     model.set_weights(first.get_weights())
   bits = [m(pixels, training=False).numpy() for m in (first, same, other)]
@@ -197,13 +198,13 @@ def test_the_seed_sets_the_dequantization_noise():
   unseeded = []
   for _ in range(2):
     keras.utils.set_random_seed(7)
-    unseeded.append(RealNVP(**TINY)(pixels, training=False).numpy())
+    unseeded.append(RealNVP(**TINY_IMAGE_256)(pixels, training=False).numpy())
   np.testing.assert_array_equal(unseeded[0], unseeded[1])
 
 
 @pytest.mark.parametrize("dropout", [0., 0.5])
 def test_dropout_acts_under_fit_only(dropout):
-  model = RealNVP(**TINY, dropout=dropout)
+  model = RealNVP(**TINY_IMAGE_256, dropout=dropout)
   perturb_flow_model(model)
   pixels = tf.constant(np.random.RandomState(0).randint(0, 256, (8, 4, 4, 1)))
   start = tf.identity(model._noise_seed.state)
@@ -218,4 +219,4 @@ def test_dropout_acts_under_fit_only(dropout):
   else:
     np.testing.assert_array_equal(bits(True), bits(True))
   with pytest.raises(ValueError, match="dropout must be a number >= 0 and < 1; got 1.0"):
-    RealNVP(**TINY, dropout=1.)
+    RealNVP(**TINY_IMAGE_256, dropout=1.)

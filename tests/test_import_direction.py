@@ -1,4 +1,5 @@
-"""The package's layers import downwards only.
+"""The package's layers import downwards only, and above `models/` a model is
+asked its kind, not its class.
 
     bits, checks, figures, quiet, storage, versions   no other module of the package
     bijectors              the TFP pieces
