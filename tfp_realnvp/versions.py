@@ -16,7 +16,6 @@ import importlib
 import importlib.metadata
 
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 
 __all__ = ["CHECKED", "declared", "mismatches", "message", "check"]
 
@@ -44,11 +43,12 @@ def declared(distribution="tfp_realnvp"):
 
 def mismatches(found, ranges):
   """[(name, version, specifier)] of the `found` versions ({name: version})
-  outside their `ranges` ({name: SpecifierSet}); pre-releases count as
-  their release."""
+  outside their `ranges` ({name: SpecifierSet}). A pre-release (a nightly)
+  is inside where PEP 440 puts it: 2.22.0rc1 in >=2.18, 0.26.0.dev in
+  <0.26 not."""
   return [(name, version, ranges[name]) for name, version in found.items()
-          if name in ranges and not SpecifierSet(str(ranges[name])).contains(
-              version, prereleases=True)]
+          if name in ranges and
+          not ranges[name].contains(version, prereleases=True)]
 
 
 def message(bad):

@@ -93,7 +93,7 @@ class _UsersModule(tf.Module):
     self.sample = tf.function(
         lambda n: model.sample(n, seed=3),
         input_signature=[tf.TensorSpec([], tf.int32)])
-    if isinstance(model, RealNVP):
+    if model.kind.integer_data:
       self.bits_per_dim = tf.function(
           lambda pixels: model.bits_per_dim(pixels, seed=5),
           input_signature=[tf.TensorSpec(point.shape, tf.int32)])
@@ -118,15 +118,19 @@ def test_a_users_own_module_holding_the_model_saves_and_serves_alone(
   tf.saved_model.save(module, str(tmp_path / "saved"))
   np.save(tmp_path / "x.npy", x)
   np.save(tmp_path / "pixels.npy", pixels)
-  got = tf_only(f"""
+  got = tf_only("""
 import json, numpy as np, tensorflow as tf
 m = tf.saved_model.load("saved")
-out = {{"log_prob": m.log_prob(np.load("x.npy")).numpy().tolist(),
-        "sample": m.sample(tf.constant(4)).numpy().tolist()}}
+out = {"log_prob": m.log_prob(np.load("x.npy")).numpy().tolist(),
+        "sample": m.sample(tf.constant(4)).numpy().tolist()}
 if hasattr(m, "bits_per_dim"):
   out["bits_per_dim"] = m.bits_per_dim(np.load("pixels.npy")).numpy().tolist()
 print(json.dumps(out))
 """, tmp_path)
   assert set(got) == set(expected)
+  # The same graph, but another process's thread pools may sum in another
+  # order: equal to float32 rounding (the .keras round trips above are
+  # exact to the bit).
   for name, value in expected.items():
-    np.testing.assert_array_equal(np.float32(got[name]), value, err_msg=name)
+    np.testing.assert_allclose(np.float32(got[name]), value, rtol=1e-6,
+                               atol=1e-6, err_msg=name)

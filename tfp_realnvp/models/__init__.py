@@ -21,5 +21,5 @@ from tfp_realnvp.models.image import RealNVP
 from tfp_realnvp.models.presets import PRESETS
 from tfp_realnvp.models.vector import VectorRealNVP
 
-__all__ = ["FlowModel", "kinds", "FusedAdam", "PRESETS", "RealNVP", "VectorRealNVP",
-           "default_optimizer"]
+__all__ = ["FlowModel", "FusedAdam", "PRESETS", "RealNVP", "VectorRealNVP",
+           "default_optimizer", "kinds"]
