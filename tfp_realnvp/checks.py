@@ -12,6 +12,9 @@ words (`_assert`), instead of letting a wrong input come out as NaN.
     integer(v, name, minimum)            a Python/NumPy integer, not a bool
     number(v, name, minimum=, above=, below=)   a finite real number
     choice(v, name, choices), flag(v, name), callable_(v, name)
+    Rule(...)(v, name)                   one of those as data: a setting's
+                                         bounds, which the models' settings
+                                         and the job's flags both check with
     num_samples(n)                       an integer >= 0 (a tensor in graphs)
     temperature(t)                       a number > 0 (a tensor in graphs)
     event_shape(x, shape, what)          (batch...,) + shape
@@ -20,7 +23,9 @@ words (`_assert`), instead of letting a wrong input come out as NaN.
     pixels(p, num_levels)                what `bits_per_dim` takes
 """
 
+import dataclasses
 import numbers
+import typing
 
 import numpy as np
 import tensorflow as tf
@@ -82,6 +87,71 @@ def callable_(value, name):
   if not callable(value):
     _refuse(name, value, "callable", TypeError)
   return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+  """What a setting may be, as data: `rule(value, name)` checks `value`
+  (raising `ValueError` in the words above) and returns it converted.
+
+  Attributes:
+    kind: "integer", "number", "choice", "flag", "shape" (a tuple of
+      integers >= 1), or "any" (checked elsewhere, e.g. by the bijector it
+      configures).
+    minimum, above, below, choices: the bounds of `integer`, `number` and
+      `choice`.
+    optional: None is allowed (the setting is "not set").
+    check: for "any": callable(value) -> an error message or None.
+  """
+  kind: str
+  minimum: typing.Any = None
+  above: typing.Any = None
+  below: typing.Any = None
+  choices: typing.Optional[tuple] = None
+  optional: bool = False
+  check: typing.Optional[typing.Callable] = None
+
+  def __call__(self, value, name):
+    if value is None and self.optional:
+      return None
+    if self.kind == "integer":
+      return integer(value, name, self.minimum)
+    if self.kind == "number":
+      return number(value, name, self.minimum, self.above, self.below)
+    if self.kind == "choice":
+      return choice(value, name, self.choices)
+    if self.kind == "flag":
+      return flag(value, name)
+    if self.kind == "shape":
+      if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        _refuse(name, value, "a tuple of integers >= 1")
+      return tuple(integer(d, f"{name}[{i}]", 1) for i, d in enumerate(value))
+    error = self.check and self.check(value)
+    if error:
+      raise ValueError(error)
+    return value
+
+  def describe(self):
+    """The rule in words ("an integer >= 1"), "" for "any"."""
+    words = {"integer": "an integer", "number": "a number",
+             "flag": "True or False", "shape": "a tuple of integers >= 1"}
+    if self.kind == "choice":
+      text = f"one of {', '.join(map(repr, self.choices))}"
+    else:
+      bounds = [f"{op} {v}" for op, v in ((">=", self.minimum),
+                                           (">", self.above),
+                                           ("<", self.below)) if v is not None]
+      text = " ".join(filter(None, [words.get(self.kind, ""),
+                                    " and ".join(bounds)]))
+    return text + (", or None" if self.optional and text else "")
+
+  def problem(self, value, name):
+    """The message `self(value, name)` would raise, or None."""
+    try:
+      self(value, name)
+    except ValueError as e:
+      return str(e)
+    return None
 
 
 def _assert(condition, message):

@@ -17,6 +17,7 @@ from realnvp_testing import perturb_flow_model
 from tfp_realnvp import RealNVP
 from tfp_realnvp import VectorRealNVP
 from tfp_realnvp import bijectors as B
+from tfp_realnvp import checks
 from tfp_realnvp.models import scoring
 
 IMAGE_ARGS = [  # (argument, a refused value)
@@ -50,8 +51,35 @@ def test_realnvp_and_from_preset_refuse_each_argument_by_name(argument,
 def test_from_preset_refuses_unknown_names_and_overrides():
   with pytest.raises(ValueError, match="Unknown preset 'cifar'"):
     RealNVP.from_preset("cifar")
-  with pytest.raises(ValueError, match=r"override\(s\): \['filters'\]"):
+  with pytest.raises(ValueError, match=r"Unknown setting\(s\) \['filters'\]"):
     RealNVP.from_preset("digits", filters=4)
+
+
+def test_one_list_of_settings_gives_config_architecture_and_job_flags():
+  """`SETTINGS` is the source: get_config's keys, the architecture guard's
+  keys, the job's model flags' rules and defaults; a class whose list and
+  signature disagree does not define."""
+  from tfp_realnvp.job import config as job_config
+  from tfp_realnvp.models.settings import Setting
+  from tfp_realnvp.models.settings import Settings
+  for model_class in (RealNVP, VectorRealNVP):
+    model = model_class(**(TINY if model_class is RealNVP else VECTOR))
+    assert list(model.get_config()) == model_class.SETTINGS.names() + ["name"]
+    assert set(model.architecture()) == {
+        s.name for s in model_class.SETTINGS if s.architecture}
+    again = model_class.from_config(model.get_config())
+    assert again.get_config() == {**model.get_config(), "name": again.name}
+  for field in job_config.JobConfig.__dataclass_fields__.values():
+    name = field.metadata.get("model_setting")
+    if name:
+      if field.metadata["models_default"]:
+        assert field.default == RealNVP.SETTINGS.default(name), field.name
+      assert job_config.RULES[field.name].below == (
+          RealNVP.SETTINGS.get(name).rule.below)
+  with pytest.raises(TypeError, match=r"SETTINGS lists .*'depth'.*takes"):
+    class Wrong(VectorRealNVP):  # pylint: disable=unused-variable
+      SETTINGS = VectorRealNVP.SETTINGS + Settings(
+          Setting("depth", checks.Rule("integer"), "Not an argument."))
 
 
 @pytest.mark.parametrize("argument, value", VECTOR_ARGS)

@@ -12,6 +12,7 @@ import typing
 from absl import flags
 
 from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.config import RULES
 from tfp_realnvp.job.config import check_setting
 
 _DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer,
@@ -32,8 +33,9 @@ def define_flags(flag_values=flags.FLAGS, **defaults):
   names = []
   for field in dataclasses.fields(JobConfig):
     help_text = field.metadata["help"]
-    if field.metadata["choices"]:
-      help_text += f" One of: {', '.join(map(str, field.metadata['choices']))}."
+    choices = RULES[field.name].choices
+    if choices:
+      help_text += f" One of: {', '.join(map(str, choices))}."
     _DEFINE[_base_type(hints[field.name])](
         field.name, defaults.get(field.name, field.default), help_text,
         flag_values=flag_values)

@@ -1,7 +1,8 @@
 """The one list of a run's settings: defaults, bounds, help. Data only.
 
 `JobConfig` is that list. Each field is a `_setting(section, default, help,
-...)` with its bounds or choices, in one of `SECTIONS`; the command-line
+...)` with its bounds or choices, in one of `SECTIONS`, or a model's setting
+(`_from_model`: its rule, default and help are `RealNVP.SETTINGS`'); the command-line
 flags of `train.py` and of the benchmark scripts are generated from it
 (`command_line.define_flags`), and every bound is checked by
 `check_setting`, which the flags' validators and `JobConfig.validate` both
@@ -21,8 +22,9 @@ import typing
 from tfp_realnvp import data
 from tfp_realnvp import runtime
 from tfp_realnvp.data import preprocess
-from tfp_realnvp.models import dequantization
+from tfp_realnvp import checks
 from tfp_realnvp.models import presets
+from tfp_realnvp.models.image import RealNVP
 
 MIXED_PRECISION = {"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 MODES = ("train", "eval", "sample", "export", "score")
@@ -42,15 +44,34 @@ def _setting(section, default, help_text, *, choices=None, minimum=None,
     above: values must be greater than this.
     below: values must be less than this.
     check: callable(value) -> an error message, or None if the value is fine.
+
+  The bounds become a `checks.Rule` (`RULES`, made once the field's type is
+  known: an integer, a number, a flag or a string).
   """
   assert section in SECTIONS, section
   return dataclasses.field(default=default, metadata=dict(
-      section=section, help=help_text, choices=choices, minimum=minimum,
-      above=above, below=below, check=check))
+      section=section, help=help_text, bounds=dict(
+          choices=choices, minimum=minimum, above=above, below=below,
+          check=check)))
 
 
 _job, _data, _model, _training, _evaluation, _export, _runtime = (
     functools.partial(_setting, section) for section in SECTIONS)
+_KEEP = object()
+
+
+def _from_model(section, name, help_text=None, default=_KEEP):
+  """A field that is the `RealNVP` setting `name` (`models/settings.py`):
+  the model's rule and help, and its default unless `default` is given
+  (None: the preset's value). `resolve.model_spec` passes it to the model."""
+  setting = RealNVP.SETTINGS.get(name)
+  models_default = default is _KEEP
+  if models_default:
+    default = RealNVP.SETTINGS.default(name)
+  return dataclasses.field(default=default, metadata=dict(
+      section=section, help=help_text or setting.help,
+      rule=dataclasses.replace(setting.rule, optional=default is None),
+      model_setting=name, models_default=models_default))
 
 
 @dataclasses.dataclass
@@ -60,9 +81,10 @@ class JobConfig:
   mode: str = _job("train", "What to do.", choices=MODES)
   model_dir: typing.Optional[str] = _job(
       None, "Checkpoints, logs, samples, export (default: runs/<dataset>).")
-  seed: int = _job(0, "Seed of every random draw of the run: weights, "
-                   "dequantization noise, shuffling, augmentation, dropout, "
-                   "samples.")
+  seed: int = _from_model(
+      "job", "seed", "Seed of every random draw of the run: weights, "
+      "dequantization noise, shuffling, augmentation, dropout, samples.",
+      default=0)
   # -- data ---------------------------------------------------------------
   dataset: str = _data(
       "digits", f"Data set: one of {', '.join(data.DATASETS)}; or "
@@ -89,24 +111,21 @@ class JobConfig:
   preset: typing.Optional[str] = _model(
       None, "Architecture preset (default: the dataset's).",
       choices=tuple(sorted(presets.PRESETS)))
-  num_scales: typing.Optional[int] = _model(
-      None, "Override the preset's num_scales.", minimum=1)
-  num_res_blocks: typing.Optional[int] = _model(
-      None, "Override the preset's num_res_blocks.", minimum=1)
-  num_filters: typing.Optional[int] = _model(
-      None, "Override the preset's num_filters.", minimum=1)
-  dequantization: str = _model(
-      "uniform", "Dequantization noise: uniform (the paper's; the score is "
-      "the uniform bound) or variational (a flow q(u|x) learned with the "
-      "model, Flow++; the score is the bound with q's log-density).",
-      choices=dequantization.KINDS)
+  num_scales: typing.Optional[int] = _from_model(
+      "model", "num_scales", "The preset's num_scales, overridden.",
+      default=None)
+  num_res_blocks: typing.Optional[int] = _from_model(
+      "model", "num_res_blocks", "The preset's num_res_blocks, overridden.",
+      default=None)
+  num_filters: typing.Optional[int] = _from_model(
+      "model", "num_filters", "The preset's num_filters, overridden.",
+      default=None)
+  dequantization: str = _from_model("model", "dequantization")
   conditional: bool = _model(
       False, "Train a class-conditional model p(x|y) on labelled data "
       "(digits, mnist, cifar10, folder: with class subfolders, npz: with "
       "labels); samples show one row per class.")
-  dropout: float = _model(
-      0., "Dropout rate in the networks' residual blocks (not in the "
-      "paper; a regulariser for small data).", minimum=0, below=1)
+  dropout: float = _from_model("model", "dropout")
   mixed_precision: typing.Optional[str] = _model(
       None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
       "float16 on GPU); the flow, its log-dets, batch-norm statistics and "
@@ -128,7 +147,8 @@ class JobConfig:
       None, "Halve the learning rate after this many epochs without a "
       "better validation score.", minimum=1)
   learning_rate: float = _training(1e-3, "Adam's learning rate.", above=0)
-  l2: float = _training(5e-5, "L2 coefficient (reference 5e-5).", minimum=0)
+  l2: float = _from_model("training", "l2_coeff",
+                          "L2 coefficient (reference 5e-5).")
   keep_checkpoints: int = _training(
       3, "Per-epoch checkpoints to keep (the newest; 0: none). best and "
       "backup/ are kept besides.", minimum=0)
@@ -243,26 +263,34 @@ def _folder_name(dataset):
 
 
 def check_setting(field, value):
-  """The error message for `value` of a `JobConfig` field, or None if it is fine."""
-  meta = field.metadata
+  """The error message for `value` of a `JobConfig` field, or None if it
+  is fine: its `checks.Rule`'s, in `checks.py`'s words, named as a flag."""
   if value is None:
     return None if field.name in _OPTIONAL else f"--{field.name} is required."
-  error = meta["check"] and meta["check"](value)
-  if error:
-    return error
-  if meta["choices"] is not None and value not in meta["choices"]:
-    return (f"Unknown {field.name} {value!r}; choose one of "
-            f"{', '.join(map(str, meta['choices']))}.")
-  low, above, below = meta["minimum"], meta["above"], meta["below"]
-  if below is not None and not (value >= low and value < below):
-    return f"--{field.name} must be in [{low}, {below}); got {value}."
-  if low is not None and not value >= low:
-    return f"--{field.name} must be >= {low}; got {value}."
-  if above is not None and not value > above:
-    return f"--{field.name} must be > {above}; got {value}."
-  return None
+  return RULES[field.name].problem(value, f"--{field.name}")
 
 
 # Settings whose type admits None (`typing.Optional`): "not set".
-_OPTIONAL = {name for name, hint in typing.get_type_hints(JobConfig).items()
+_HINTS = typing.get_type_hints(JobConfig)
+_OPTIONAL = {name for name, hint in _HINTS.items()
              if type(None) in typing.get_args(hint)}
+
+
+def _rule(field):
+  """The `checks.Rule` of a field: the model's, or made of its bounds."""
+  if "rule" in field.metadata:
+    return field.metadata["rule"]
+  bounds = dict(field.metadata["bounds"])
+  if bounds["choices"] is not None:
+    kind = "choice"
+  elif bounds["check"] is not None:
+    kind = "any"
+  else:
+    base = [a for a in typing.get_args(_HINTS[field.name])
+            if a is not type(None)] or [_HINTS[field.name]]
+    kind = {int: "integer", float: "number", bool: "flag"}.get(base[0], "any")
+  return checks.Rule(kind, optional=field.name in _OPTIONAL, **bounds)
+
+
+# {setting: its checks.Rule}: what `check_setting` and the flags' help read.
+RULES = {field.name: _rule(field) for field in dataclasses.fields(JobConfig)}

@@ -77,7 +77,7 @@ class ModelDir:
     mine = model.architecture()
     if storage.exists(path):
       theirs = storage.read_json(path)
-      theirs = {**model.ADDED_LATER, **theirs}
+      theirs = {**model.SETTINGS.added_later(), **theirs}
       diff = {k: (theirs.get(k), mine[k]) for k in mine
               if theirs.get(k) != mine[k]}
       if diff:

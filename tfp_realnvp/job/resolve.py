@@ -60,6 +60,24 @@ def source(config):
                          index_dir=config.model_dir)
 
 
+def _job_settings(config, model_class):
+  """{model setting: value} of the config's fields that are model settings
+  (`config._from_model`) and `model_class` takes; a model-section one it
+  does not take, set to other than its default, is refused by name."""
+  out = {}
+  for field in dataclasses.fields(config):
+    name = field.metadata.get("model_setting")
+    value = getattr(config, field.name)
+    if name is None:
+      continue
+    if model_class.SETTINGS.get(name):
+      out[name] = value
+    elif field.metadata["section"] == "model" and value != field.default:
+      raise BadSetting(f"--{field.name} applies to the image models; the "
+                       f"{config.dataset} model is a vector model.")
+  return out
+
+
 def model_spec(config, source):  # pylint: disable=redefined-outer-name
   """The `ModelSpec` `config` describes for `source`; see module docstring."""
   dtype = MIXED_PRECISION.get(config.mixed_precision, "float32")
@@ -71,32 +89,28 @@ def model_spec(config, source):  # pylint: disable=redefined-outer-name
       raise BadSetting(str(e)) from None
     num_classes = source.num_classes
   if source.is_vector:
-    for name, value in (("dropout", config.dropout),
-                        ("importance_samples", config.importance_samples),
-                        ("dequantization",
-                         config.dequantization != "uniform")):
-      if value:
-        raise BadSetting(f"--{name} applies to the image models; the "
-                         f"{config.dataset} model is a vector model.")
-    return ModelSpec(VectorRealNVP, dict(
-        presets.VECTOR_PRESETS[source.preset], l2_coeff=config.l2,
-        dtype=dtype))
-  name = config.preset or source.preset
-  architecture = presets.preset(name) if name else dict(presets.CUSTOM)
-  architecture.update(image_shape=source.event_shape,
-                      num_levels=source.num_levels)
+    if config.importance_samples:
+      raise BadSetting(f"--importance_samples applies to the image models; "
+                       f"the {config.dataset} model is a vector model.")
+    model_class = VectorRealNVP
+    architecture = presets.VECTOR_PRESETS[source.preset]
+  else:
+    model_class = RealNVP
+    name = config.preset or source.preset
+    architecture = dict(presets.preset(name) if name else presets.CUSTOM,
+                        image_shape=source.event_shape,
+                        num_levels=source.num_levels)
   try:
-    kwargs = presets.preset(
-        architecture, num_scales=config.num_scales,
-        num_res_blocks=config.num_res_blocks, num_filters=config.num_filters,
-        l2_coeff=config.l2, dropout=config.dropout, seed=config.seed,
-        num_classes=num_classes, dequantization=config.dequantization)
-    # The architecture's own check (the image size against the scales),
-    # before any work.
-    multiscale.validate(kwargs["image_shape"], kwargs["num_scales"])
+    kwargs = model_class.SETTINGS.merge(
+        architecture, dict(_job_settings(config, model_class),
+                           num_classes=num_classes))
+    if not source.is_vector:
+      # The architecture's own check (the image size against the scales),
+      # before any work.
+      multiscale.validate(kwargs["image_shape"], kwargs["num_scales"])
   except ValueError as e:
     raise BadSetting(str(e)) from None
-  return ModelSpec(RealNVP, dict(kwargs, dtype=dtype))
+  return ModelSpec(model_class, dict(kwargs, dtype=dtype))
 
 
 def configure_runtime(config, spec):

@@ -15,7 +15,7 @@ moving averages), and exposes
     list in `l2_weights()` (the reference's weight-norm gains and
     checkerboard tanh scales), added in nats per example as the reference
     does, i.e. times `loss_units_per_nat` in the loss's own units;
-  * `architecture()`: the config entries that define the function.
+  * `architecture()`: the settings that define the function (`settings.py`).
 
 Scores over data sets are functions of a model (`scoring.py`), its figures
 too (`figures.py`); the job exports it (`job/export.py`).
@@ -38,6 +38,8 @@ from tfp_realnvp.models import _tf
 from tfp_realnvp import checks
 from tfp_realnvp.models import inputs as model_inputs
 from tfp_realnvp.models import kinds
+from tfp_realnvp.models import settings as settings_lib
+from tfp_realnvp.models.settings import Setting
 from tfp_realnvp.models.optimizer import default_optimizer
 
 tfb, tfd = tfp.bijectors, tfp.distributions
@@ -48,12 +50,22 @@ class FlowModel(keras.Model):
 
   metric_name = "loss_value"
   loss_units_per_nat = 1.0
-  # get_config() keys that change training, not the function the weights
-  # compute: a model_dir may resume with other values of them.
-  NOT_ARCHITECTURE = ("name", "l2_coeff", "dropout", "seed", "validate_args")
-  # Architecture keys added after 0.1.0, with the value a model_dir written
-  # before them implicitly has.
-  ADDED_LATER = {}
+  # The constructor's arguments (`settings.py`): subclasses add theirs to
+  # these; get_config(), the architecture guard and the job's flags come
+  # from the one list.
+  SETTINGS = settings_lib.Settings(
+      Setting("l2_coeff", checks.Rule("number", minimum=0),
+              "L2 penalty on the networks' `l2_weights()`, in nats per "
+              "example.", architecture=False),
+      Setting("num_classes", checks.Rule("integer", minimum=1,
+                                         optional=True),
+              "If set, a class-conditional model p(x | label)."),
+      Setting("validate_args", checks.Rule("flag"),
+              "TFP's meaning: `log_prob` and `encode` refuse points outside "
+              "the support and NaN with an error naming them (eagerly "
+              "`ValueError`, in traced functions `InvalidArgumentError`); "
+              "without it `log_prob` is -inf outside the support and NaN "
+              "for NaN input.", architecture=False))
 
   # The density's support: (low, high) for every entry, or None (R^D).
   support = None
@@ -62,13 +74,25 @@ class FlowModel(keras.Model):
   # Pixel values of integer data (image models), else None.
   num_levels = None
 
+  def __init_subclass__(cls, **kwargs):
+    super().__init_subclass__(**kwargs)
+    cls.SETTINGS.match(cls)  # the signature and the list agree
+    cls.__doc__ = (cls.__doc__ or "") + settings_lib.docstring(cls.SETTINGS)
+
   def __init__(self, l2_coeff=5e-5, num_classes=None, validate_args=False,
                **kwargs):
     super().__init__(**kwargs)
-    self.l2_coeff = checks.number(l2_coeff, "l2_coeff", minimum=0)
-    self.num_classes = checks.optional_integer(num_classes, "num_classes", 1)
-    self.validate_args = checks.flag(validate_args, "validate_args")
+    self._set_settings(FlowModel, locals())
     self.metric_tracker = keras.metrics.Mean(name=self.metric_name)
+
+  def _set_settings(self, owner, values):
+    """Checks the settings `owner` adds to its base's (`settings.py`) in
+    `values` (the constructor's `locals()`), and sets them as attributes."""
+    inherited = set(owner.__mro__[1].__dict__.get("SETTINGS", ()))
+    mine = settings_lib.Settings(*(s for s in owner.SETTINGS
+                                   if s not in inherited))
+    for name, value in mine.check(values).items():
+      setattr(self, name, value)
 
   @property
   def flow_dtype(self):
@@ -108,10 +132,8 @@ class FlowModel(keras.Model):
     return [self._bijector]
 
   def architecture(self):
-    """The config entries that define the function (config.json's guard)."""
-    return {k: (list(v) if isinstance(v, tuple) else v)
-            for k, v in self.get_config().items()
-            if k not in self.NOT_ARCHITECTURE}
+    """The settings that define the function (config.json's guard)."""
+    return self.SETTINGS.architecture(self)
 
   # -- inputs and conditioning ----------------------------------------------
 
@@ -271,6 +293,7 @@ class FlowModel(keras.Model):
     return results
 
   def get_config(self):
-    return {"l2_coeff": self.l2_coeff, "num_classes": self.num_classes,
-            "validate_args": self.validate_args, "name": self.name}
+    return {**self.SETTINGS.values(self), "name": self.name}
 
+
+FlowModel.SETTINGS.match(FlowModel)

@@ -29,6 +29,8 @@ from tfp_realnvp.models import dequantization as dequantization_lib
 from tfp_realnvp.models import kinds
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
+from tfp_realnvp.models.settings import Setting
+from tfp_realnvp.models.settings import Settings
 
 tfb = base.tfb
 
@@ -37,33 +39,39 @@ tfb = base.tfb
 class RealNVP(base.FlowModel):
   """Multi-scale Real NVP for images; see the module docstring.
 
-  Args:
-    image_shape: (H, W, C).
-    num_scales: scales of the multi-scale architecture
-      (`bijectors.MultiScale`).
-    num_res_blocks: residual blocks per coupling network.
-    num_filters: feature maps of the first scale's checkerboard networks.
-    num_levels: pixel values, 256 for 8-bit images.
-    alpha: the logit transform's alpha (0.05).
-    num_classes: if set, a class-conditional model.
-    l2_coeff: L2 penalty on weight-norm gains and checkerboard tanh scales.
-    dropout: dropout rate in the networks' residual blocks under `fit`
-      (not in the paper; 0 by default).
-    seed: seed of the dequantization noise of `call` (`fit`, `evaluate`,
-      `predict`); None draws one from Keras' global seed
-      (`keras.utils.set_random_seed`).
-    dequantization: "uniform" (the paper's) or "variational" (a learned
-      q(u | x), trained with the model; `dequantization.py`).
-    validate_args: TFP's meaning: `log_prob` and `encode` refuse points
-      outside [0, 1] and NaN with an error naming them (eagerly
-      `ValueError`, in traced functions `InvalidArgumentError`); without
-      it `log_prob` is -inf outside [0, 1] and NaN for NaN input.
-    **kwargs: `keras.Model` arguments (`name`, `dtype`).
+  The constructor's arguments are `SETTINGS` (listed below with their
+  rules, made from that list); `**kwargs` are `keras.Model`'s (`name`,
+  `dtype`).
   """
 
   metric_name = "bits_per_dim"
   kind = kinds.IMAGE
-  ADDED_LATER = {"dequantization": "uniform"}
+  SETTINGS = base.FlowModel.SETTINGS + Settings(
+      Setting("image_shape", checks.Rule("any"), "(H, W, C) of the images."),
+      Setting("num_scales", checks.Rule("integer", minimum=1),
+              "Scales of the multi-scale architecture."),
+      Setting("num_res_blocks", checks.Rule("integer", minimum=1),
+              "Residual blocks per coupling network."),
+      Setting("num_filters", checks.Rule("integer", minimum=1),
+              "Feature maps of the first scale's checkerboard networks."),
+      Setting("num_levels", checks.Rule("integer", minimum=2),
+              "Pixel values (256 for 8-bit images)."),
+      Setting("alpha", checks.Rule("number", above=0, below=0.5),
+              "The logit transform's alpha (0.05)."),
+      Setting("dropout", checks.Rule("number", minimum=0, below=1),
+              "Dropout rate in the networks' residual blocks (not in the "
+              "paper; a regulariser for small data).", architecture=False),
+      Setting("seed", checks.Rule("integer", optional=True),
+              "Seed of the dequantization noise of `call` (`fit`, "
+              "`evaluate`, `predict`); None draws one from Keras' global "
+              "seed (`keras.utils.set_random_seed`).",
+              architecture=False),
+      Setting("dequantization",
+              checks.Rule("choice", choices=dequantization_lib.KINDS),
+              "Dequantization noise: uniform (the paper's; the score is the "
+              "uniform bound) or variational (a flow q(u|x) learned with the "
+              "model, Flow++; the score is the bound with q's log-density).",
+              since="0.2.0"))
 
   support = (0., 1.)
 
@@ -75,15 +83,8 @@ class RealNVP(base.FlowModel):
                      validate_args=validate_args, **kwargs)
     # Each size an integer >= 1, num_scales too, and the squeezes possible.
     rnvp_bijectors.multiscale.validate(image_shape, num_scales)
+    self._set_settings(RealNVP, locals())
     self.image_shape = tuple(int(d) for d in image_shape)
-    self.num_scales = int(num_scales)
-    self.num_res_blocks = checks.integer(num_res_blocks, "num_res_blocks", 1)
-    self.num_filters = checks.integer(num_filters, "num_filters", 1)
-    self.num_levels = checks.integer(num_levels, "num_levels", 2)
-    self.alpha = checks.number(alpha, "alpha", above=0, below=0.5)
-    self.dropout = checks.number(dropout, "dropout", minimum=0, below=1)
-    self.seed = checks.optional_integer(seed, "seed")
-    checks.choice(dequantization, "dequantization", dequantization_lib.KINDS)
     self._set_flow(tfb.Chain([
         rnvp_bijectors.MultiScale(
             self.image_shape, self.num_scales, self._coupling_network,
@@ -93,7 +94,7 @@ class RealNVP(base.FlowModel):
                                       validate_args=self.validate_args),
     ], name="encoder"))
     self.dequantizer = dequantization_lib.make(
-        dequantization, self.image_shape, self.num_levels, self.num_filters,
+        self.dequantization, self.image_shape, self.num_levels, self.num_filters,
         dtype=self.dtype_policy)
     self._noise_seed = _tf.savable_seed_generator(self.seed, self)
     self._build_flow()
@@ -117,8 +118,9 @@ class RealNVP(base.FlowModel):
 
   @classmethod
   def from_preset(cls, name, **overrides):
-    """A model with the architecture of `presets.PRESETS[name]`."""
-    return cls(**presets.preset(name, **overrides))
+    """A model with the architecture of `presets.PRESETS[name]`, with the
+    `overrides` (settings) that are not None."""
+    return cls(**cls.SETTINGS.merge(presets.preset(name), overrides))
 
   @property
   def loss_units_per_nat(self):
@@ -135,11 +137,6 @@ class RealNVP(base.FlowModel):
                           tf.zeros((1,), tf.int32)), training=False)
 
   # -- bits/dim -------------------------------------------------------------
-
-  @property
-  def dequantization(self):
-    """"uniform" or "variational"."""
-    return self.dequantizer.kind
 
   def trained_parts(self):
     """The flow and the dequantizer's parts (`FlowModel.trained_parts`)."""
@@ -228,12 +225,3 @@ class RealNVP(base.FlowModel):
     """`n` images in [0, 1], shape (n,) + image_shape."""
     images = super().sample(n, temperature, seed, label)
     return tf.clip_by_value(images, 0., 1.)
-
-  def get_config(self):
-    return {**super().get_config(), "image_shape": self.image_shape,
-            "num_scales": self.num_scales,
-            "num_res_blocks": self.num_res_blocks,
-            "num_filters": self.num_filters, "num_levels": self.num_levels,
-            "alpha": self.alpha, "dropout": self.dropout, "seed": self.seed,
-            "dequantization": self.dequantization}
-

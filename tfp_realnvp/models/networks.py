@@ -70,9 +70,7 @@ class CouplingResNet(keras.layers.Layer):
     self.mask_channel = bool(mask_channel)
     self.num_classes = num_classes
     self.penalize_scale = bool(penalize_scale)
-    self.dropout = float(dropout)
-    if not 0. <= self.dropout < 1.:
-      raise ValueError(f"dropout must be in [0, 1); got {dropout}.")
+    self.dropout = float(dropout)  # checked by the model's SETTINGS
     dtype = self.dtype_policy
     conv = lambda f, k, **kw: WeightNormConv2D(f, k, dtype=dtype, **kw)
     self.bn_in = layers.reference_batch_norm(dtype)

@@ -36,21 +36,13 @@ VECTOR_PRESETS = {
 CUSTOM = dict(num_scales=2, num_res_blocks=4, num_filters=32)
 
 
-def preset(name, **overrides):
-  """The keyword arguments of `RealNVP` for a preset (a name, or a dict of
-  them), with overrides (not None) applied."""
+def preset(name):
+  """A copy of the `RealNVP` arguments of preset `name`; a dict is taken as
+  they are (`RealNVP.from_preset` and the job apply overrides with
+  `RealNVP.SETTINGS.merge`, which knows the allowed names)."""
   if isinstance(name, dict):
-    config = dict(name)
-  elif name in PRESETS:
-    config = dict(PRESETS[name])
-  else:
+    return dict(name)
+  if name not in PRESETS:
     raise ValueError(f"Unknown preset {name!r}; choose one of "
                      f"{', '.join(sorted(PRESETS))}.")
-  unknown = set(overrides) - {"image_shape", "num_scales", "num_res_blocks",
-                              "num_filters", "num_levels", "alpha",
-                              "num_classes", "l2_coeff", "dropout", "seed",
-                              "dequantization", "validate_args"}
-  if unknown:
-    raise ValueError(f"Unknown preset override(s): {sorted(unknown)}.")
-  config.update({k: v for k, v in overrides.items() if v is not None})
-  return config
+  return dict(PRESETS[name])

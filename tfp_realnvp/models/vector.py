@@ -17,6 +17,8 @@ from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import checks
 from tfp_realnvp.models import base
 from tfp_realnvp.models import networks
+from tfp_realnvp.models.settings import Setting
+from tfp_realnvp.models.settings import Settings
 
 tfb = base.tfb
 
@@ -25,32 +27,30 @@ tfb = base.tfb
 class VectorRealNVP(base.FlowModel):
   """Real NVP on R^D; see the module docstring.
 
-  Args:
-    num_features: D >= 2.
-    validate_args: refuse NaN inputs to `log_prob` and `encode` (an error
-      naming them, also inside traced functions).
-    num_couplings: coupling layers (alternating parity).
-    hidden_units, num_hidden_layers: the MLP of each coupling.
-    batch_norm: follow each coupling with the batch-norm bijector.
-    num_classes: if set, class-conditional (`{"x": x, "label": y}` inputs).
-    l2_coeff: L2 penalty on the networks' `l2_weights()` (none: the MLPs
-      have no weight-norm gains).
+  The constructor's arguments are `SETTINGS` (listed below with their
+  rules); `**kwargs` are `keras.Model`'s (`name`, `dtype`).
   """
 
   metric_name = "nll"
+  SETTINGS = base.FlowModel.SETTINGS + Settings(
+      # Two features at least: a coupling splits them in halves.
+      Setting("num_features", checks.Rule("integer", minimum=2),
+              "D, the dimension of the data."),
+      Setting("num_couplings", checks.Rule("integer", minimum=1),
+              "Coupling layers (alternating halves)."),
+      Setting("hidden_units", checks.Rule("integer", minimum=1),
+              "Units of each hidden layer of a coupling's MLP."),
+      Setting("num_hidden_layers", checks.Rule("integer", minimum=1),
+              "Hidden layers of a coupling's MLP."),
+      Setting("batch_norm", checks.Rule("flag"),
+              "Follow each coupling with the batch-norm bijector."))
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
                l2_coeff=0., validate_args=False, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
                      validate_args=validate_args, **kwargs)
-    # Two features at least: a coupling splits them in halves.
-    self.num_features = checks.integer(num_features, "num_features", 2)
-    self.num_couplings = checks.integer(num_couplings, "num_couplings", 1)
-    self.hidden_units = checks.integer(hidden_units, "hidden_units", 1)
-    self.num_hidden_layers = checks.integer(num_hidden_layers,
-                                            "num_hidden_layers", 1)
-    self.batch_norm = checks.flag(batch_norm, "batch_norm")
+    self._set_settings(VectorRealNVP, locals())
     steps = []  # data -> latent
     for i in range(self.num_couplings):
       steps.append(rnvp_bijectors.MaskedAffineCoupling(
@@ -76,10 +76,3 @@ class VectorRealNVP(base.FlowModel):
     """Negative log-likelihood per example, in nats."""
     x, label = self.split_inputs(inputs)
     return -self.flow_log_prob(tf.cast(x, self.flow_dtype), label)
-
-  def get_config(self):
-    return {**super().get_config(), "num_features": self.num_features,
-            "num_couplings": self.num_couplings,
-            "hidden_units": self.hidden_units,
-            "num_hidden_layers": self.num_hidden_layers,
-            "batch_norm": self.batch_norm}
