@@ -21,6 +21,9 @@ words (`_assert`), instead of letting a wrong input come out as NaN.
     density_input(x, ...)                what `log_prob` / `encode` take
     labels(label, num_classes)           class labels of a conditional model
     pixels(p, num_levels)                what `bits_per_dim` takes
+    pixel_array(a, where, num_levels)    an array of images read from a
+                                         file: integer (N, H, W[, C]) pixels
+    pixel_span(a, num_levels)            the range test both share
 """
 
 import dataclasses
@@ -280,6 +283,33 @@ def labels(label, num_classes):
       f"label must be {rule}; got a value outside it."))
 
 
+def pixel_span(array, num_levels):
+  """None if every value of the array is in [0, num_levels - 1], else
+  their span "[min, max]" (the words every pixel message shows)."""
+  if array.size and (array.min() < 0 or array.max() > num_levels - 1):
+    return f"[{array.min()}, {array.max()}]"
+  return None
+
+
+def pixel_array(images, where, num_levels=256):
+  """A NumPy array of images read from `where` (a file, a split), as
+  (N, H, W, C): integer pixels (N, H, W) or (N, H, W, C) in
+  [0, num_levels - 1]; else `ValueError` naming `where` and what to do."""
+  images = np.asarray(images)
+  if not np.issubdtype(images.dtype, np.integer) or images.ndim not in (3, 4):
+    hint = (" (float images: store (x * 255).round().astype(np.uint8))"
+            if np.issubdtype(images.dtype, np.floating) else "")
+    raise ValueError(f"{where}: images must be integer pixels of shape (N, "
+                     f"H, W) or (N, H, W, C); got {images.dtype} "
+                     f"{images.shape}{hint}.")
+  span = pixel_span(images, num_levels)
+  if span:
+    raise ValueError(f"{where}: pixel values span {span}; they must be "
+                     f"integers in [0, {num_levels - 1}] ({num_levels} "
+                     "levels).")
+  return images[..., None] if images.ndim == 3 else images
+
+
 def _pixel_message(num_levels):
   return (f"bits_per_dim wants integer pixels in [0, {num_levels - 1}] "
           f"(num_levels={num_levels})")
@@ -291,9 +321,9 @@ def pixels(values, num_levels):
   message = _pixel_message(num_levels)
   if tf.executing_eagerly():
     array = values.numpy()
-    if array.size and (array.min() < 0 or array.max() > num_levels - 1):
-      raise ValueError(f"{message}; got values in [{array.min()}, "
-                       f"{array.max()}].")
+    span = pixel_span(array, num_levels)
+    if span:
+      raise ValueError(f"{message}; got values in {span}.")
     if values.dtype.is_floating and np.any(array != np.round(array)):
       raise ValueError(f"{message}; got non-integer values. For images "
                        f"scaled to [0, 1], pass round(x * {num_levels - 1}), "

@@ -155,6 +155,13 @@ def test_importance_weighted_score_is_not_above_the_one_sample_score():
          f"{single:.4f} / {many:.4f}; mean 1-sample score {one:.4f}")
   assert many < single and many < one
   assert abs(single - one) < 0.05  # K = 1 is the 1-sample bound
+  # The score mode's columns: per image, the same draws (batch i's seed
+  # folded from (seed, i)), so their mean is the data set's score.
+  means, bounds = scoring.scores_per_example(model, pixels, num_draws=4,
+                                             num_samples=16, batch_size=16)
+  assert means.shape == bounds.shape == (40,)
+  np.testing.assert_allclose(bounds.mean(), many, rtol=1e-5)
+  assert len(set(np.round(bounds, 6))) == 40
 
 
 def test_bits_k_sample_formula_is_the_log_mean_exp_of_the_weights():

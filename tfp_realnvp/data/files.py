@@ -24,6 +24,7 @@ import functools
 
 import numpy as np
 
+from tfp_realnvp import checks
 from tfp_realnvp import storage
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
@@ -155,20 +156,12 @@ class FolderSource(Source):
 
 
 def check_pixels(images, where, num_levels=256):
-  """Refuses (`BadInput`) an array that is not integer pixels (N, H, W[,
-  C]) in [0, num_levels); returns it as (N, H, W, C)."""
-  images = np.asarray(images)
-  if not np.issubdtype(images.dtype, np.integer) or images.ndim not in (3, 4):
-    hint = (" (float images: store (x * 255).round().astype(np.uint8))"
-            if np.issubdtype(images.dtype, np.floating) else "")
-    raise BadInput(f"{where}: images must be integer pixels of shape (N, H, "
-                   f"W) or (N, H, W, C); got {images.dtype} {images.shape}"
-                   f"{hint}.")
-  if images.size and (images.min() < 0 or images.max() >= num_levels):
-    raise BadInput(f"{where}: pixel values span [{images.min()}, "
-                   f"{images.max()}]; they must be integers in [0, "
-                   f"{num_levels - 1}] ({num_levels} levels).")
-  return images[..., None] if images.ndim == 3 else images
+  """`checks.pixel_array` (integer (N, H, W[, C]) pixels in [0,
+  num_levels)), its refusal as `BadInput`; returns (N, H, W, C)."""
+  try:
+    return checks.pixel_array(images, where, num_levels)
+  except ValueError as e:
+    raise BadInput(str(e)) from None
 
 
 def image_arrays(arrays, where):

@@ -70,8 +70,4 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
                      "(resize the images, or train with --image_size).")
     pixels.append(p)
   pixels = np.stack([p.numpy() for p in pixels]).astype(np.int32)
-  if pixels.min() < 0 or pixels.max() >= num_levels:
-    raise BadInput(f"{path}: pixel values span [{pixels.min()}, "
-                   f"{pixels.max()}]; the model takes integers in [0, "
-                   f"{num_levels - 1}].")
-  return names, pixels
+  return names, files.check_pixels(pixels, path, num_levels)

@@ -13,7 +13,6 @@ import platform
 import sys
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import figures
@@ -124,23 +123,13 @@ def run_score(config):
   image_names, pixels = score_inputs.read_for_scoring(
       config.input, source.preprocess, model.image_shape, model.num_levels,
       skip_bad=config.skip_bad_images)
-  report = names.of(model)
-  columns = {model.metric_name: np.zeros(len(image_names))}
-  if config.importance_samples:
-    columns[report.importance_weighted] = np.zeros(len(image_names))
-  progress = keras.utils.Progbar(len(image_names), unit_name="image",
-                                 verbose=1 if sys.stdout.isatty() else 2)
-  draws = tf.constant(config.eval_draws)
-  for start in range(0, len(image_names), config.batch_size):
-    batch = pixels[start:start + config.batch_size]
-    rows = slice(start, start + len(batch))
-    columns[model.metric_name][rows] = scoring.mean_over_draws(
-        model, tf.constant(batch), draws).numpy()
-    if config.importance_samples:
-      columns[report.importance_weighted][rows] = (
-          model.importance_weighted_bits_per_dim(
-              batch, config.importance_samples, seed=config.seed))
-    progress.update(rows.stop)
+  means, bounds = scoring.scores_per_example(
+      model, pixels, num_draws=config.eval_draws,
+      num_samples=config.importance_samples, batch_size=config.batch_size,
+      seed=config.seed, verbose=1 if sys.stdout.isatty() else 2)
+  columns = {model.metric_name: means}
+  if bounds is not None:
+    columns[names.of(model).importance_weighted] = bounds
   out = storage.absolute(config.output or storage.join(
       config.model_dir, "scores_" + os.path.splitext(
           storage.basename(config.input))[0] + ".csv"))

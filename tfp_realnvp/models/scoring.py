@@ -7,6 +7,8 @@ Functions of a `FlowModel`, each one pass over the data:
         draws of the dequantization noise
     importance_weighted_score(model, data, K)  mean over the examples of the
         K-sample bound (`RealNVP.importance_weighted_bits_per_dim`)
+    scores_per_example(model, data, num_draws, num_samples)  both, per
+        example (the score mode's columns)
     mean_over_draws(model, inputs, num_draws)  per example, the mean of
         `call` over draws, for one batch
 
@@ -25,7 +27,8 @@ import tensorflow as tf
 from tfp_realnvp import checks
 from tfp_realnvp.models import _tf
 
-__all__ = ["mean_score", "importance_weighted_score", "mean_over_draws"]
+__all__ = ["mean_score", "importance_weighted_score", "scores_per_example",
+           "mean_over_draws"]
 
 
 def as_batches(model, data, labels=None, batch_size=256):
@@ -74,44 +77,68 @@ def mean_score(model, data, labels=None, num_draws=1, batch_size=256,
     return float(np.mean([np.mean(model.predict(data, verbose=verbose))
                           for _ in range(num_draws)]))
   draws = tf.constant(num_draws)
-
-  def batch_sums(_, inputs):
-    means = mean_over_draws(model, inputs, draws)
-    return tf.reduce_sum(means), tf.shape(means)[0]
-
-  return _reduce_batches(model, data, batch_sums, verbose)
+  return _over_batches(
+      model, data, lambda _, inputs: [mean_over_draws(model, inputs, draws)],
+      verbose)[0]
 
 
 def importance_weighted_score(model, data, num_samples, labels=None,
                               batch_size=256, seed=0, verbose=0):
   """Mean over the examples of the `num_samples`-sample bound; batch i
   draws from the stateless seed folded from (`seed`, i)."""
-  samples = tf.constant(checks.integer(num_samples, "num_samples", 1))
+  bound = _importance_weighted(model, num_samples, seed)
   data = as_batches(model, data, labels, batch_size)
+  return _over_batches(model, data, lambda i, inputs: [bound(i, inputs)],
+                       verbose)[0]
+
+
+def scores_per_example(model, data, num_draws=1, num_samples=None,
+                       labels=None, batch_size=256, seed=0, verbose=0):
+  """Per example: the mean of `call` over `num_draws` draws, and with
+  `num_samples` the importance-weighted bound (batch i's draws from the seed
+  folded from (`seed`, i), as `importance_weighted_score`), else None. Two
+  NumPy arrays, in the order of `data`: what `--mode=score` writes."""
+  draws = tf.constant(checks.integer(num_draws, "num_draws", 1))
+  bound = num_samples and _importance_weighted(model, num_samples, seed)
+  data = as_batches(model, data, labels, batch_size)
+
+  def batch_scores(index, inputs):
+    means = [mean_over_draws(model, inputs, draws)]
+    return means + [bound(index, inputs)] if bound else means
+
+  columns = _over_batches(model, data, batch_scores, verbose)[1]
+  return columns[0], (columns[1] if bound else None)
+
+
+def _importance_weighted(model, num_samples, seed):
+  """(batch index, inputs) -> the K-sample bound per example of the batch."""
+  samples = tf.constant(checks.integer(num_samples, "num_samples", 1))
   base_seed = tf.constant([checks.integer(seed, "seed"), 2], tf.int64)
 
-  def batch_sums(index, inputs):
+  def bound(index, inputs):
     pixels, label = model.split_inputs(inputs)
-    scores = model.importance_weighted_from_seed(
+    return model.importance_weighted_from_seed(
         pixels, label,
         tf.random.experimental.stateless_fold_in(base_seed, index), samples)
-    return tf.reduce_sum(scores), tf.shape(scores)[0]
-
-  return _reduce_batches(model, data, batch_sums, verbose)
+  return bound
 
 
-def _reduce_batches(model, data, batch_sums, verbose):
-  """sum(totals) / sum(counts) of `batch_sums(i, batch) -> (total, count)`
-  over the batches i = 1, 2, ... of `data`, with Keras' progress display."""
+def _over_batches(model, data, batch_scores, verbose):
+  """(mean of the first score, [each score per example]) of
+  `batch_scores(i, batch) -> [(n,) scores]` over the batches i = 1, 2, ...
+  of `data`, with Keras' progress display (the running mean)."""
   checks.choice(verbose, "verbose", (0, 1, 2))
   batches = int(data.cardinality())
   progress = keras.utils.Progbar(batches if batches > 0 else None,
                                  verbose=verbose, unit_name="batch",
                                  stateful_metrics=[model.metric_name])
-  total, count = 0., 0
+  total, count, columns = 0., 0, []
   for i, batch in enumerate(data, start=1):
-    batch_total, batch_count = batch_sums(i, batch)
-    total += float(batch_total)
-    count += int(batch_count)
+    scores = batch_scores(i, batch)
+    total += float(tf.reduce_sum(scores[0]))
+    count += int(tf.shape(scores[0])[0])
+    columns.append([s.numpy() for s in scores])
     progress.update(i, [(model.metric_name, total / count)])
-  return total / count if count else float("nan")
+  mean = total / count if count else float("nan")
+  return mean, ([np.concatenate(c) for c in zip(*columns)] or
+                [np.zeros(0, np.float32)] * 2)
