@@ -9,7 +9,7 @@
 
 The same command line as the installed `tfp-realnvp` (`tfp_realnvp/cli.py`):
 its flags are made from `tfp_realnvp/job/config.py`, the job is
-`tfp_realnvp/job/run.py`.
+`tfp_realnvp/job/modes.py`.
 """
 
 from tfp_realnvp import cli

@@ -1,7 +1,8 @@
 """The package's layers import downwards only, and above `models/` a model is
 asked its kind, not its class.
 
-    bits, checks, figures, quiet, storage, versions   no other module of the package
+    bits, checks, figures, private_api, quiet, storage, versions
+                           no other module of the package
     bijectors              the TFP pieces
     models                 Keras models around one bijector tree
     data                   data sets and input pipelines
@@ -19,7 +20,8 @@ import os
 import tfp_realnvp
 
 PACKAGE = os.path.dirname(os.path.abspath(tfp_realnvp.__file__))
-LAYERS = [("bits", "checks", "figures", "quiet", "storage", "versions"), ("bijectors",), ("models",),
+LAYERS = [("bits", "checks", "figures", "private_api", "quiet", "storage",
+           "versions"), ("bijectors",), ("models",),
           ("data",), ("runtime", "job"), ("cli", "examples")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
@@ -78,6 +80,22 @@ def test_the_check_sees_a_back_edge(tmp_path):
   path.write_text("def f():\n  from tfp_realnvp.data import pipeline\n")
   assert list(_imports(str(path))) == ["tfp_realnvp.data"]
   assert RANK[_top("tfp_realnvp.data")] > RANK["models"]
+
+
+_PRIVATE = ("keras.src", "tensorflow.python", "tensorflow_probability.python")
+
+
+def _private_imports(path):
+  for node in ast.walk(ast.parse(open(path).read())):
+    names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+             [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+    yield from (n for n in names if n.startswith(_PRIVATE))
+
+
+def test_every_private_api_is_imported_in_one_module():
+  found = {rel: list(_private_imports(os.path.join(PACKAGE, rel)))
+           for rel, _ in _modules()}
+  assert {rel for rel, names in found.items() if names} == {"private_api.py"}
 
 
 def test_the_config_is_data_and_imports_nothing_of_the_job():

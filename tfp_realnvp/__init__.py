@@ -7,6 +7,8 @@
     data/       data sets and input pipelines
     figures.py  sample grids and 2-D density pictures
     job/        the training job; cli.py its command line
+    private_api.py  every use of a private TF, TFP or Keras API, with why
+    versions.py the import-time check of TF, TFP, Keras and NumPy versions
 
 The public names are imported on first use (PEP 562), so the command line
 can import TensorFlow its own way (`quiet.py`) before anything else does.

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ from tfp_realnvp import RealNVP
 from tfp_realnvp import bijectors
 from tfp_realnvp.job import callbacks
 from tfp_realnvp.job import distribute
-from tfp_realnvp.job import run
+from tfp_realnvp.job import modes
 from tfp_realnvp.job import state as training_state
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.checkpoints import CheckpointError
@@ -50,7 +49,7 @@ def single_device_run(tmp_path_factory):
   """The reference: a short digits run on one device, float32."""
   config = JobConfig(**TINY_JOB, model_dir=str(
       tmp_path_factory.mktemp("single") / "run"))
-  return run.run_train(config), _log(config.model_dir)
+  return modes.run_train(config), _log(config.model_dir)
 
 
 # -- tf.distribute ------------------------------------------------------------
@@ -87,7 +86,7 @@ def test_mirrored_on_two_cpus_matches_a_single_device(tmp_path,
   single, single_log = single_device_run
   config = JobConfig(**TINY_JOB, strategy="mirrored",
                          model_dir=str(tmp_path / "run"))
-  mirrored = run.run_train(config)
+  mirrored = modes.run_train(config)
   assert (single["replicas"], mirrored["replicas"]) == (1, 2)
   assert single["steps"] == mirrored["steps"] == 16
   for a, b in zip(single_log, _log(config.model_dir)):
@@ -104,7 +103,7 @@ def test_the_same_seed_repeats_a_run_and_another_seed_changes_it(
     tmp_path, single_device_run):
   _, single_log = single_device_run  # seed 0
   for seed in (0, 1):
-    run.run_train(JobConfig(**{**TINY_JOB, "eval_draws": 1}, seed=seed,
+    modes.run_train(JobConfig(**{**TINY_JOB, "eval_draws": 1}, seed=seed,
                             model_dir=str(tmp_path / str(seed))))
   first_loss = lambda d: float(_log(d)[0]["loss"])
   assert first_loss(tmp_path / "0") == pytest.approx(
@@ -150,7 +149,7 @@ def test_multi_worker_without_tf_config_says_what_is_missing(tmp_path,
                                                              monkeypatch):
   monkeypatch.delenv("TF_CONFIG", raising=False)
   with pytest.raises(ValueError, match="needs the TF_CONFIG"):
-    run.run_train(JobConfig(**TINY_JOB, strategy="multi_worker",
+    modes.run_train(JobConfig(**TINY_JOB, strategy="multi_worker",
                                 model_dir=str(tmp_path / "run")))
 
 
@@ -193,7 +192,7 @@ def test_mixed_precision_networks_in_bfloat16_log_det_path_in_float32():
 def test_mixed_precision_digits_run_is_within_0_02_of_float32(
     tmp_path, single_device_run):
   single, _ = single_device_run
-  mixed = run.run_train(JobConfig(**TINY_JOB, mixed_precision="bfloat16",
+  mixed = modes.run_train(JobConfig(**TINY_JOB, mixed_precision="bfloat16",
                                       model_dir=str(tmp_path / "run")))
   report("bfloat16 vs float32 digits run, test bits/dim",
          f"{mixed['test_bits_per_dim']:.6f} vs "
@@ -214,7 +213,7 @@ def test_float16_policy_gets_keras_loss_scaling():
 def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
     tmp_path):
   good = JobConfig(**{**TINY_JOB, "epochs": 1}, model_dir=str(tmp_path / "run"))
-  run.run_train(good)
+  modes.run_train(good)
   # Same model_dir, an absurd learning rate (in force on the resume): the
   # weights blow up at the resumed run's first step, and the loss of its
   # second is not finite.
@@ -223,10 +222,10 @@ def test_a_nan_loss_stops_naming_the_step_and_the_last_good_state_evaluates(
   with pytest.raises(FloatingPointError,
                      match=r"the loss is (nan|inf|-inf) at step \d+ \(epoch 2, "
                            r"batch \d+\)"):
-    run.run_train(bad)
+    modes.run_train(bad)
   assert len(_log(good.model_dir)) == 1  # nothing logged from the bad run
   assert not os.path.exists(os.path.join(good.model_dir, "LEASE"))
-  results = run.run_eval(good)  # best.weights.h5 of the good run
+  results = modes.run_eval(good)  # best.weights.h5 of the good run
   assert np.isfinite(results["test_bits_per_dim"])
 
 
@@ -239,14 +238,14 @@ def test_a_nan_from_the_last_step_of_an_epoch_is_never_saved(tmp_path):
   with pytest.raises(FloatingPointError,
                      match=r"(val_bits_per_dim is nan|weights are not finite)"
                            r".* at step 1 \(epoch 1\)"):
-    run.run_train(bad)
+    modes.run_train(bad)
   assert not (d / "best.weights.h5").exists()
   assert not (d / "checkpoints").exists() or not os.listdir(d / "checkpoints")
   assert not (d / "backup").exists() or not os.listdir(d / "backup")
   assert not (d / "LEASE").exists()
   # The same command starts again from scratch, and stops the same way.
   with pytest.raises(FloatingPointError, match="at step 1 "):
-    run.run_train(bad)
+    modes.run_train(bad)
 
 
 def test_non_finite_weights_are_never_restored_or_loaded(tmp_path):
@@ -276,7 +275,7 @@ def test_only_the_newest_checkpoints_are_kept(tmp_path):
   config = JobConfig(**{**TINY_JOB, "epochs": 5, "steps_per_epoch": 2,
                         "eval_draws": 1}, keep_checkpoints=2,
                      model_dir=str(tmp_path / "run"))
-  run.run_train(config)
+  modes.run_train(config)
   kept = sorted(os.listdir(tmp_path / "run" / "checkpoints"))
   assert kept == ["epoch_0004.weights.h5", "epoch_0005.weights.h5"]
   assert (tmp_path / "run" / "best.weights.h5").exists()

@@ -16,12 +16,13 @@ from realnvp_testing import ROOT
 from realnvp_testing import tf_only
 from realnvp_testing import tiny_config
 from tfp_realnvp import RealNVP
+from tfp_realnvp import cli
 from tfp_realnvp import data
-from tfp_realnvp.job import command_line
+from tfp_realnvp.job import checkpoints
 from tfp_realnvp.job import config as job_config
 from tfp_realnvp.job import export
+from tfp_realnvp.job import modes
 from tfp_realnvp.job import resolve
-from tfp_realnvp.job import run
 from tfp_realnvp.job import train
 from tfp_realnvp.job.config import JobConfig
 from tfp_realnvp.job.checkpoints import CheckpointError
@@ -40,7 +41,7 @@ def _tiny(tmp_path, **kwargs):
 def trained(tmp_path_factory):
   """One tiny digits run (2 epochs), shared by the tests that read its folder."""
   config = _tiny(tmp_path_factory.mktemp("trained"))
-  return config, run.run_train(config)
+  return config, modes.run_train(config)
 
 
 @pytest.mark.versions
@@ -56,7 +57,7 @@ def test_train_writes_everything_and_export_loads_without_the_package(
   assert np.isfinite(results["test_bits_per_dim"])
   export_dir = results["export_dir"]
 
-  model = run.load_model(config)[0]
+  model = checkpoints.load_model(config)[0]
   x = np.random.RandomState(0).uniform(0.05, 0.95, (3, 8, 8, 1)).astype(np.float32)
   expected = model.log_prob(x).numpy()
   np.save(tmp_path / "x.npy", x)
@@ -104,9 +105,9 @@ def test_the_model_dir_says_how_to_repeat_the_run(trained, tmp_path):
   assert {"tfp_realnvp", "tensorflow", "tensorflow_probability",
           "keras"} <= set(results["versions"])
   values = flags.FlagValues()
-  command_line.define_flags(values)
+  cli.define_flags(values)
   values(["train.py", f"--flagfile={config.model_dir}/flags.txt"])
-  assert command_line.from_flags(values) == config
+  assert cli.from_flags(values) == config
   with open(os.path.join(config.model_dir, "settings.json")) as f:
     settings = json.load(f)
   assert settings["model"]["num_filters"] == 4
@@ -136,9 +137,9 @@ def test_a_corrupt_or_missing_checkpoint_names_the_file(trained, tmp_path):
   broken = _tiny(tmp_path, model_dir=str(copy))
   with pytest.raises(CheckpointError, match=f"Checkpoint {best} cannot be read: "
                      "it is truncated or corrupt .*Pass --checkpoint=.*epoch_"):
-    run.run_eval(broken)
+    modes.run_eval(broken)
   with pytest.raises(CheckpointError, match="nowhere.h5 does not exist"):
-    run.run_eval(_tiny(tmp_path, model_dir=str(copy),
+    modes.run_eval(_tiny(tmp_path, model_dir=str(copy),
                        checkpoint=str(tmp_path / "nowhere.h5")))
   out = subprocess.run([sys.executable, "train.py", "--mode=eval",
                         f"--model_dir={copy}", "--num_scales=2",
@@ -152,15 +153,15 @@ def test_a_corrupt_or_missing_checkpoint_names_the_file(trained, tmp_path):
 
 def test_eval_and_sample_modes_and_architecture_guard(trained):
   config, _ = trained
-  results = run.run_eval(config)
+  results = modes.run_eval(config)
   assert np.isfinite(results["test_bits_per_dim"])
   d = pathlib.Path(config.model_dir).parent
-  results = run.run_sample(_tiny(d, temperature=0.7))
+  results = modes.run_sample(_tiny(d, temperature=0.7))
   assert os.path.exists(results["samples_png"])
   assert os.path.exists(results["manifold_png"])
   with pytest.raises(ValueError, match="different architecture: num_filters=4 "
                      "there vs 8 here"):
-    run.run_eval(_tiny(d, num_filters=8))
+    modes.run_eval(_tiny(d, num_filters=8))
 
 
 def test_export_refuses_an_existing_dir_and_replaces_atomically(tmp_path):
@@ -218,6 +219,10 @@ def test_train_py_errors_for_missing_flagfile_and_bad_values():
   assert out.returncode != 0 and "cifar100" in out.stderr
   out = run("--batch_size=0")
   assert out.returncode != 0 and "batch_size" in out.stderr
+  out = run("--help")  # every setting, the model's with the model's help
+  assert "--num_scales: The preset's num_scales" in out.stdout
+  assert "--dropout: Dropout rate in the networks' residual blocks" in (
+      " ".join(out.stdout.split()))
 
 
 def test_the_command_line_prints_a_line_per_epoch_and_no_logs(tmp_path):
@@ -245,16 +250,16 @@ def test_the_command_line_prints_a_line_per_epoch_and_no_logs(tmp_path):
 def test_every_flagfile_parses_and_names_a_known_dataset():
   for name in sorted(os.listdir(os.path.join(ROOT, "flags"))):
     values = flags.FlagValues()
-    command_line.define_flags(values)
+    cli.define_flags(values)
     values(["train.py", f"--flagfile={os.path.join(ROOT, 'flags', name)}"])
-    config = command_line.from_flags(values).validate()
+    config = cli.from_flags(values).validate()
     assert config.dataset in data.DATASETS, name
 
 
 def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
   quick = dict(num_scales=1, steps_per_epoch=4, sample_every=100)
   config = _tiny(tmp_path, epochs=1, **quick)
-  run.run_train(config)
+  modes.run_train(config)
   d = config.model_dir
   best_path = os.path.join(d, "best.weights.h5")
   with open(best_path, "rb") as f:
@@ -269,7 +274,7 @@ def test_a_restarted_run_never_replaces_a_better_earlier_best(tmp_path):
   values[columns.index("val_bits_per_dim")] = "0.5"
   with open(csv_path, "w") as f:
     f.write(header + "\n" + ",".join(values) + "\n")
-  results = run.run_train(_tiny(tmp_path, epochs=2, **quick))
+  results = modes.run_train(_tiny(tmp_path, epochs=2, **quick))
   with open(best_path, "rb") as f:
     assert f.read() == best_bytes
   assert results["best_val_bits_per_dim"] == 0.5
@@ -280,7 +285,7 @@ def test_moons_job_trains_the_vector_model_and_exports_it(tmp_path):
   config = JobConfig(dataset="moons", epochs=3, batch_size=256,
                          time_limit=None, eval_draws=1, sample_every=1,
                          model_dir=str(tmp_path / "moons"))
-  results = run.run_train(config)
+  results = modes.run_train(config)
   assert np.isfinite(results["test_nll"])
   assert results["best_val_nll"] is not None
   figure = tf.io.decode_png(tf.io.read_file(results["samples_png"]))
@@ -288,7 +293,7 @@ def test_moons_job_trains_the_vector_model_and_exports_it(tmp_path):
   loaded = tf.saved_model.load(results["export_dir"])
   assert sorted(loaded.signatures) == ["log_prob", "sample"]
   points = data.two_moons(5, seed=3)
-  model = run.load_model(config)[0]
+  model = checkpoints.load_model(config)[0]
   np.testing.assert_allclose(
       loaded.signatures["log_prob"](points=tf.constant(points))["log_prob"],
       model.log_prob(points), rtol=1e-5)

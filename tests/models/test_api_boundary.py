@@ -48,6 +48,18 @@ def test_realnvp_and_from_preset_refuse_each_argument_by_name(argument,
       RealNVP.from_preset("digits", **{argument: value})
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(image_shape=(12, 12, 3), num_scales=4),
+     r"12x12 cannot be squeezed 3 times \(num_scales=4\).*2\*\*\(num_scales-1\) = 8"),
+    (dict(image_shape=(8, 8, 1), num_scales=0), "num_scales must be an integer >= 1; got 0"),
+    (dict(image_shape=(8, 8), num_scales=2), r"image_shape must be \(height, width, channels\)"),
+    (dict(image_shape=(8, 8, 0), num_scales=2), r"image_shape\[2\] must be an integer >= 1; got 0"),
+])
+def test_invalid_architectures_fail_at_construction(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    RealNVP(**kwargs)
+
+
 def test_from_preset_refuses_unknown_names_and_overrides():
   with pytest.raises(ValueError, match="Unknown preset 'cifar'"):
     RealNVP.from_preset("cifar")
@@ -300,3 +312,27 @@ def test_scores_over_data_sets_check_their_arguments(model):
                        (dict(num_samples=2, seed=1.5), "seed")):
     with pytest.raises(ValueError, match=name + " must be"):
       scoring.importance_weighted_score(model, pixels, **kwargs)
+
+
+def test_errors_at_the_api_boundary_name_the_problem_also_in_graphs():
+  model = RealNVP(**TINY)
+  pixels = np.random.RandomState(0).randint(0, 17, (6, 4, 4, 1))
+  with pytest.raises(ValueError, match=r"integer pixels in \[0, 16\] "
+                     r"\(num_levels=17\); got values in \[1, 17\]"):
+    model.bits_per_dim(pixels + 1)
+  with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(4, 4, 1\)"):
+    model.bits_per_dim(np.zeros((2, 8, 8, 1), np.int32))
+  with pytest.raises(ValueError, match=r"x must have shape \(batch,\) \+ "
+                     r"\(4, 4, 1\); got \(3, 4, 4\)"):
+    model.log_prob(np.zeros((3, 4, 4), np.float32))
+  scaled = np.random.RandomState(0).uniform(size=(2, 4, 4, 1))
+  with pytest.raises(ValueError, match="got non-integer values. For images "
+                     r"scaled to \[0, 1\], pass round\(x \* 16\)"):
+    model.bits_per_dim(scaled)
+  traced = tf.function(model.bits_per_dim, input_signature=[
+      tf.TensorSpec([None, 4, 4, 1], tf.float32)])
+  assert np.all(np.isfinite(traced(np.round(scaled * 16).astype(np.float32))))
+  for bad, words in ((scaled, "non-integer"), (scaled * 0 + 17., "above 16"),
+                     (scaled * 0 - 1., "negative")):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=words):
+      traced(bad.astype(np.float32))

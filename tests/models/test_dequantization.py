@@ -174,9 +174,3 @@ def test_bits_k_sample_formula_is_the_log_mean_exp_of_the_weights():
   np.testing.assert_allclose(
       bits.importance_weighted_bits_per_dim(w[0], 1, 4, 17),
       bits.bits_per_dim(w[0], 4, 17))
-
-
-def test_unknown_dequantization_is_named():
-  with pytest.raises(ValueError, match="dequantization must be one of "
-                     "'uniform', 'variational'; got 'logistic'"):
-    _model("logistic")

@@ -87,7 +87,7 @@ def test_sample_log_prob_finite_and_latent_round_trip():
   np.testing.assert_allclose(model.sample_latent(8, 0.5, seed=4), 0.5 * z)
 
 
-def test_bits_per_dim_formula_and_pixel_range_errors():
+def test_bits_per_dim_formula():
   model = RealNVP(**TINY_IMAGE_256, num_levels=17)
   pixels = np.random.RandomState(0).randint(0, 17, (6, 4, 4, 1))
   bpd = model.bits_per_dim(pixels, seed=5)
@@ -95,29 +95,6 @@ def test_bits_per_dim_formula_and_pixel_range_errors():
   lp = model.log_prob((pixels + noise) / 17.)
   np.testing.assert_allclose(bpd, -lp / (16 * math.log(2.)) + math.log2(17.),
                              rtol=1e-5)
-  with pytest.raises(ValueError, match=r"integer pixels in \[0, 16\] "
-                     r"\(num_levels=17\); got values in \[1, 17\]"):
-    model.bits_per_dim(pixels + 1)
-  with pytest.raises(ValueError, match=r"shape \(batch,\) \+ \(4, 4, 1\)"):
-    model.bits_per_dim(np.zeros((2, 8, 8, 1), np.int32))
-
-
-def test_errors_at_the_api_boundary_name_the_problem_also_in_graphs():
-  model = RealNVP(**TINY_IMAGE_256, num_levels=17)
-  with pytest.raises(ValueError, match=r"x must have shape \(batch,\) \+ "
-                     r"\(4, 4, 1\); got \(3, 4, 4\)"):
-    model.log_prob(np.zeros((3, 4, 4), np.float32))
-  scaled = np.random.RandomState(0).uniform(size=(2, 4, 4, 1))
-  with pytest.raises(ValueError, match="got non-integer values. For images "
-                     r"scaled to \[0, 1\], pass round\(x \* 16\)"):
-    model.bits_per_dim(scaled)
-  traced = tf.function(model.bits_per_dim, input_signature=[
-      tf.TensorSpec([None, 4, 4, 1], tf.float32)])
-  assert np.all(np.isfinite(traced(np.round(scaled * 16).astype(np.float32))))
-  for bad, words in ((scaled, "non-integer"), (scaled * 0 + 17., "above 16"),
-                     (scaled * 0 - 1., "negative")):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=words):
-      traced(bad.astype(np.float32))
 
 
 def test_l2_penalty_covers_gains_and_checkerboard_scales_only():
@@ -130,22 +107,7 @@ def test_l2_penalty_covers_gains_and_checkerboard_scales_only():
   np.testing.assert_allclose(model.l2_penalty(), expected, rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(image_shape=(12, 12, 3), num_scales=4),
-     r"12x12 cannot be squeezed 3 times \(num_scales=4\).*2\*\*\(num_scales-1\) = 8"),
-    (dict(image_shape=(8, 8, 1), num_scales=0), "num_scales must be an integer >= 1; got 0"),
-    (dict(image_shape=(8, 8), num_scales=2), r"image_shape must be \(height, width, channels\)"),
-    (dict(image_shape=(8, 8, 0), num_scales=2), r"image_shape\[2\] must be an integer >= 1; got 0"),
-])
-def test_invalid_configurations_fail_at_construction(kwargs, message):
-  with pytest.raises(ValueError, match=message):
-    RealNVP(**kwargs)
-
-
 def test_presets_build_with_expected_shapes():
-  from tfp_realnvp.models import presets
-  with pytest.raises(ValueError, match="Unknown preset 'cifar'"):
-    presets.preset("cifar")
   shapes = multiscale.scale_shapes((32, 32, 3), 4)
   assert shapes == [(32, 32, 3), (16, 16, 6), (8, 8, 12), (4, 4, 24)]
   assert multiscale.scale_shapes((64, 64, 3), 5)[-1] == (4, 4, 48)
@@ -218,5 +180,3 @@ def test_dropout_acts_under_fit_only(dropout):
     assert np.abs(bits(True) - bits(True)).max() > 1e-4
   else:
     np.testing.assert_array_equal(bits(True), bits(True))
-  with pytest.raises(ValueError, match="dropout must be a number >= 0 and < 1; got 1.0"):
-    RealNVP(**TINY_IMAGE_256, dropout=1.)

@@ -9,7 +9,7 @@
     multiscale.py       MultiScale: the paper's architecture, one bijector
     tree.py             one walk over a bijector tree: its networks, batch norms
     routing.py          conditioning kwargs to every bijector of a type
-    greedy.py, keras_tracking.py, _compat.py   machinery
+    greedy.py, keras_tracking.py   machinery (private APIs: ../private_api.py)
 
 Direction convention: `forward` is the paper's `f`, data -> latent (the
 normalising direction); a generative model is `tfb.Invert` of a chain of them.
@@ -28,7 +28,6 @@ from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.batch_norm import BatchStatistics
 from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import tree
-from tfp_realnvp.bijectors.coupling import AffineCoupling
 from tfp_realnvp.bijectors.coupling import Coupling
 from tfp_realnvp.bijectors.elementwise import ElementwiseFactory
 from tfp_realnvp.bijectors.factor_out import FactorOut
@@ -48,7 +47,6 @@ from tfp_realnvp.bijectors.split_coupling import SplitCoupling
 from tfp_realnvp.bijectors.squeeze import Squeeze
 
 __all__ = [
-    "AffineCoupling",
     "BatchNormalization",
     "BatchStatistics",
     "ChannelAffineCoupling",

@@ -19,7 +19,7 @@ Which statistics:
 
 The mode is part of TFP's cache key: a call that does not pass `training`
 gets the Keras context's mode written into its keyword arguments before the
-cache is consulted (`_compat.TrainingModeGreedyCache`). So the same tensor
+cache is consulted (`private_api.TrainingModeGreedyCache`). So the same tensor
 evaluated while training and then in inference is computed twice, with the
 batch moments and then with the moving averages, never served the other's
 result.
@@ -49,10 +49,10 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_realnvp import checks
-from tfp_realnvp.bijectors import _compat
+from tfp_realnvp import private_api
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
-from tfp_realnvp.bijectors._compat import ps
+from tfp_realnvp.private_api import ps
 
 tfb = tfp.bijectors
 
@@ -131,7 +131,7 @@ class BatchNormalization(greedy.GreedyLogDet,
   Keras call context (False outside any Keras call).
   """
 
-  _cache = _compat.TrainingModeGreedyCache()
+  _cache = private_api.TrainingModeGreedyCache()
 
   def __init__(self, momentum=0.9, epsilon=1e-4, dtype=tf.float32,
                validate_args=False, name="batch_normalization"):

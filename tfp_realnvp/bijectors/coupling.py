@@ -46,11 +46,11 @@ from tfp_realnvp import checks
 from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import keras_tracking
-from tfp_realnvp.bijectors._compat import ps
+from tfp_realnvp.private_api import ps
 
 tfb = tfp.bijectors
 
-__all__ = ["Coupling", "AffineCoupling"]
+__all__ = ["Coupling"]
 
 
 def _flatten_batch(t, batch_rank):
@@ -195,11 +195,6 @@ class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
       t = _unflatten_batch(t, batch_shape, batch_rank)
       results.append(t if transformed is None else t * transformed)
     return results
-
-
-# Today's name of the base class (conditioning kwargs are routed to every
-# `Coupling`, e.g. `route_kwargs(flow, {AffineCoupling: {"label": y}})`).
-AffineCoupling = Coupling
 
 
 def check_parity(parity):

@@ -16,7 +16,6 @@ positions of z.
 
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tfp_realnvp import checks
 from tfp_realnvp.bijectors import greedy
 from tfp_realnvp.bijectors import squeeze
 

@@ -5,17 +5,17 @@ TFP's default bijector cache stores outputs, not log-dets, so a
 `inverse` and again in `inverse_log_det_jacobian`. Bijectors that mix in
 `GreedyLogDet` implement `_augmented_forward(x, **kw) -> (y, {"fldj", "ildj"})`
 and `_augmented_inverse(y, **kw) -> (x, {...})`; TFP's greedy-attributes
-cache (the pattern of `tfb.FFJORD`, `_compat.greedy_cache`) stores the
+cache (the pattern of `tfb.FFJORD`, `private_api.greedy_cache`) stores the
 log-dets next to the output, and the log-det methods read them back.
 """
 
-from tfp_realnvp.bijectors import _compat
+from tfp_realnvp import private_api
 
 
 class GreedyLogDet:
   """Mixin for `tfb.Bijector` subclasses; see module docstring."""
 
-  _cache = _compat.greedy_cache()
+  _cache = private_api.greedy_cache()
 
   def _forward(self, x, **kwargs):
     return self._augmented_forward(x, **kwargs)[0]

@@ -10,7 +10,7 @@ underlying `tf.Variable`s of their Keras layers as an ordinary attribute, which
 `tfp.vi.fit_surrogate_posterior` then trains the flow without Keras.
 """
 
-from tfp_realnvp.bijectors._compat import underlying_variable
+from tfp_realnvp.private_api import underlying_variable
 
 __all__ = ["KerasWeightsTracking", "underlying_variable"]
 

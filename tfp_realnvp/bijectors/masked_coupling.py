@@ -24,7 +24,7 @@ from tfp_realnvp import checks
 from tfp_realnvp.bijectors import coupling
 from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors import masks
-from tfp_realnvp.bijectors._compat import ps
+from tfp_realnvp.private_api import ps
 
 __all__ = ["MaskedCoupling", "CheckerboardCoupling",
            "CheckerboardAffineCoupling", "MaskedAffineCoupling"]

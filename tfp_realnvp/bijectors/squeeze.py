@@ -28,7 +28,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_realnvp import checks
-from tfp_realnvp.bijectors._compat import ps
+from tfp_realnvp.private_api import ps
 
 tfb = tfp.bijectors
 

@@ -16,7 +16,7 @@ so the bijector tree is the one owner of the flow's layers.
 
 import tensorflow_probability as tfp
 
-from tfp_realnvp.bijectors import _compat
+from tfp_realnvp import private_api
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.coupling import Coupling
 from tfp_realnvp.bijectors.factor_out import FactorOut
@@ -38,7 +38,7 @@ def children(bijector):
   if isinstance(inverted, tfb.Bijector):
     return [inverted]
   if isinstance(bijector, tfb.Composition):
-    return _compat.composition_parts_in_forward_order(bijector)
+    return private_api.composition_parts_in_forward_order(bijector)
   return []
 
 

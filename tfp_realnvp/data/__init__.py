@@ -5,7 +5,7 @@
     toys.py         2-D toy densities (two moons) for the vector model
     tfds_images.py  the paper's image data sets (and any other) through TFDS
     lsun.py         LSUN scenes from the publisher's LMDB exports
-    files.py        the user's own images: folder:PATH, npz:PATH
+    user_sources.py the user's own images: folder:PATH, npz:PATH
     folder_index.py an image folder listed once, every header checked once
     image_headers.py  what an image file's first and last bytes say
     score_inputs.py what --mode=score reads, checked first
@@ -21,8 +21,8 @@ from tfp_realnvp.data import lsun
 from tfp_realnvp.data import tfds_images
 from tfp_realnvp.data import toys
 from tfp_realnvp.data.digits import load_digits
-from tfp_realnvp.data.files import FolderSource
-from tfp_realnvp.data.files import NpzSource
+from tfp_realnvp.data.user_sources import FolderSource
+from tfp_realnvp.data.user_sources import NpzSource
 from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source
@@ -49,7 +49,7 @@ def get_source(name, data_dir=None, image_size=None, color_mode=None,
                skip_bad_images=False, index_dir=None):
   """The `Source` of a `--dataset` name; `data_dir` is TFDS's (and LSUN's);
   `color_mode`, `skip_bad_images` and `index_dir` (where a read-only
-  folder's index is cached) are `folder:`'s (`files.FolderSource`)."""
+  folder's index is cached) are `folder:`'s (`user_sources.FolderSource`)."""
   error = check_name(name)
   if error:
     raise ValueError(error)

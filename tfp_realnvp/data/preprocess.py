@@ -22,7 +22,7 @@ the random ones take a `seed`, an int64 pair from `with_seeds`.
   PNGs to RGB(A), CMYK JPEGs to RGB, 16-bit PNGs to 8 bits) and converts.
 
 `with_seeds(ds, seed)` gives each example its own seed, the same for the
-same `seed` (the job passes each epoch its own: `prepare.training_epoch`).
+same `seed` (the job passes each epoch its own: `batches.training_epoch`).
 """
 
 import tensorflow as tf

@@ -4,8 +4,8 @@
 folder of image files (searched recursively, through `folder_index`: other
 and hidden files ignored, every header checked before any decoding, bad
 files refused by name or left out with `skip_bad`; names are the paths
-below the folder) or an .npy/.npz array file (`files.image_arrays`,
-`files.check_pixels`; names are the indices). Images are converted to the
+below the folder) or an .npy/.npz array file (`user_sources.image_arrays`,
+`user_sources.check_pixels`; names are the indices). Images are converted to the
 model's colour mode (its channels) and go through `preprocess_fn`, the data
 set's evaluation preprocessing; an image that then does not fit the model
 is refused by name before any scoring.
@@ -14,7 +14,7 @@ is refused by name before any scoring.
 import numpy as np
 
 from tfp_realnvp import storage
-from tfp_realnvp.data import files
+from tfp_realnvp.data import user_sources
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import BadInput
@@ -26,7 +26,7 @@ def _folder(path, channels, skip_bad):
   if not index.entries:
     raise DataUnavailable(f"No images (.png, .jpg, .jpeg, .gif, .bmp) "
                           f"below {path}.")
-  files.check_files(index, skip_bad)
+  user_sources.check_files(index, skip_bad)
   entries = [e for e in index.entries if not e.header.problem]
   images = [preprocess.decode_file(storage.join(index.root, e.path), channels)
             for e in entries]
@@ -39,11 +39,11 @@ def _arrays(path, num_levels):
   except (OSError, ValueError) as e:
     raise DataUnavailable(f"{path} is not a readable array file ({e})."
                           ) from None
-  images = files.image_arrays(arrays, path)
+  images = user_sources.image_arrays(arrays, path)
   if "images" not in images:
     raise BadInput(f"{path} holds splits ({', '.join(images)}); score one "
                    "array: store it as 'images'.")
-  return files.check_pixels(images["images"], path, num_levels)
+  return user_sources.check_pixels(images["images"], path, num_levels)
 
 
 def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
@@ -70,4 +70,4 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
                      "(resize the images, or train with --image_size).")
     pixels.append(p)
   pixels = np.stack([p.numpy() for p in pixels]).astype(np.int32)
-  return names, files.check_pixels(pixels, path, num_levels)
+  return names, user_sources.check_pixels(pixels, path, num_levels)

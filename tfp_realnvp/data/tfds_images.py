@@ -180,7 +180,7 @@ class TFDSSource(Source):
       raise DataUnavailable(f"{self.name}: its {split} split ({tfds_split} "
                             f"of {self.tfds_name}) holds no examples.")
     # The file order of a training epoch is a function of `seed` (the job
-    # passes each epoch's own: `prepare.training_epoch`).
+    # passes each epoch's own: `batches.training_epoch`).
     ds = self.builder.as_dataset(
         split=tfds_split, shuffle_files=training,
         read_config=tfds.ReadConfig(shuffle_seed=int(seed)))

@@ -1,6 +1,18 @@
-"""Keras callbacks of the training job: time budget, NaN stop, sample grids."""
+"""The training run's Keras callbacks, and their order (`for_run`).
+
+    StopOnNonFinite   a NaN or Inf stops the run before anything is saved
+    state.TrainingState  (the saver, `state.py`) the training state
+    EarlyStopping, ReduceLROnPlateau   Keras', with --early_stopping,
+                      --lr_plateau
+    Checkpoints       per-epoch checkpoints and the best weights
+    TensorBoard, CsvLog, SampleGrid, EpochLine   logs and figures
+    TimeLimit         --time_limit
+    StopAfterEpoch    a signal during an epoch's end stops after its state
+    RunCallbacks      the list, for the several `fit` calls of one run
+"""
 
 import math
+import sys
 import time
 
 import keras
@@ -12,6 +24,7 @@ from tfp_realnvp import storage
 from tfp_realnvp.models import figures as model_figures
 from tfp_realnvp.job import distribute
 from tfp_realnvp.job.checkpoints import all_finite
+from tfp_realnvp.job.model_dir import report_names
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -213,3 +226,56 @@ class SampleGrid(keras.callbacks.Callback):
     with self.writer.as_default():
       tf.summary.image("samples", figure[np.newaxis], step=epoch + 1)
       self.writer.flush()
+
+
+class StopAfterEpoch(keras.callbacks.Callback):
+  """Last in the list: a signal that came during an epoch's last batch, its
+  validation or its callbacks stops the run here, after the epoch's state
+  and checkpoints are written."""
+
+  def __init__(self, state):
+    super().__init__()
+    self.state = state
+
+  def on_epoch_end(self, epoch, logs=None):
+    if distribute.agree(self.model.distribute_strategy,
+                        self.state.watch.received is not None):
+      self.state.stopped()
+
+
+def for_run(config, model, folder, saver):
+  """The training run's callbacks, in the order they must run (the
+  comments say why each is where it is); `saver` is the run's
+  `state.TrainingState`. The best validation weights have one keeper,
+  `best.weights.h5`, written by `Checkpoints` whose threshold, after a
+  resume, is the best value in `log.csv`, so a restarted run never replaces
+  a better earlier best."""
+  monitor = report_names(model).validation
+  in_order = [
+      # First: it raises before any callback below saves a broken state.
+      StopOnNonFinite(
+          f"The last saved state is in {folder.backup} (the same command "
+          f"resumes from it) and the best weights in {folder.best}."),
+      saver,
+  ]
+  if config.early_stopping:
+    in_order.append(keras.callbacks.EarlyStopping(
+        monitor, mode="min", patience=config.early_stopping))
+  if config.lr_plateau:
+    in_order.append(keras.callbacks.ReduceLROnPlateau(
+        monitor, factor=0.5, patience=config.lr_plateau, mode="min"))
+  in_order += [
+      Checkpoints(folder, saver, config.keep_checkpoints, monitor,
+                  threshold=folder.best_logged(monitor)[0]),
+      keras.callbacks.TensorBoard(folder.tensorboard),
+      CsvLog(folder.log_csv),
+      SampleGrid(folder.tensorboard, folder.join("samples.png"),
+                 config.sample_every, config.num_samples, config.seed),
+  ]
+  if not sys.stdout.isatty():  # a terminal gets Keras' progress bar
+    in_order.append(EpochLine(config.epochs))
+  if config.time_limit:  # late: an epoch's time includes every callback's
+    in_order.append(TimeLimit(config.time_limit))
+  # Last: a signal during an epoch's end stops after its state is written.
+  in_order.append(StopAfterEpoch(saver))
+  return in_order

@@ -8,6 +8,9 @@
                                         of `folder` to pass instead
     all_finite(weights)                 the finiteness check (also the NaN
                                         guard's, `callbacks.py`)
+    load_model(config, source)          a trained run's model (eval, sample,
+                                        export, score): resolved, built,
+                                        its checkpoint loaded
 
 The training state (`state.restore`) loads through `load` too, with its own
 advice.
@@ -16,9 +19,11 @@ advice.
 import tensorflow as tf
 
 from tfp_realnvp import storage
+from tfp_realnvp.job import resolve
+from tfp_realnvp.job.model_dir import ModelDir
 
 __all__ = ["CheckpointError", "Unreadable", "NotFinite", "all_finite", "load",
-           "load_checkpoint"]
+           "load_checkpoint", "load_model"]
 
 
 class CheckpointError(RuntimeError):
@@ -70,3 +75,16 @@ def load_checkpoint(model, path, folder=None):
   except NotFinite:
     raise CheckpointError(f"Checkpoint {path} holds non-finite weights "
                           "(NaN or Inf)." + advice) from None
+
+
+def load_model(config, source=None):
+  """(model, checkpoint path): resolves the model once (for `source`,
+  default the config's), sets the runtime for it, builds it and loads
+  `--checkpoint` (default: the model_dir's best, else its newest)."""
+  spec = resolve.model_spec(config, source or resolve.source(config))
+  resolve.configure_runtime(config, spec)
+  model = spec.build(config.model_dir)
+  folder = ModelDir(config.model_dir)
+  path = config.checkpoint or folder.latest_checkpoint()
+  load_checkpoint(model, path, folder)
+  return model, path

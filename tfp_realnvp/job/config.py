@@ -4,10 +4,10 @@
 ...)` with its bounds or choices, in one of `SECTIONS`, or a model's setting
 (`_from_model`: its rule, default and help are `RealNVP.SETTINGS`'); the command-line
 flags of `train.py` and of the benchmark scripts are generated from it
-(`command_line.define_flags`), and every bound is checked by
+(`cli.define_flags`), and every bound is checked by
 `check_setting`, which the flags' validators and `JobConfig.validate` both
 call. The config builds
-nothing and runs nothing: the job interprets it (`run.py`; the model's
+nothing and runs nothing: the job interprets it (`modes.py`; the model's
 arguments come from `resolve.py`). A run stores its settings as JSON
 (`to_json`, `from_json`) and as a flagfile for people and `--flagfile`
 (`as_flagfile`), both from the same fields. The defaults fit any data set;

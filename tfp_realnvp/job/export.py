@@ -1,4 +1,4 @@
-"""SavedModel export that a process without this package (or TFP) can load.
+"""`--mode=export`: the SavedModel a process without this package (or TFP) loads.
 
 The signatures (`signatures(model)`, built here from the model's public
 methods and its `kind`) take any batch size, their inputs and outputs named
@@ -25,9 +25,10 @@ import uuid
 
 import tensorflow as tf
 
+from tfp_realnvp import checks
 from tfp_realnvp import storage
 from tfp_realnvp.bijectors import keras_tracking
-from tfp_realnvp import checks
+from tfp_realnvp.job import checkpoints
 
 
 def signatures(model):
@@ -124,3 +125,11 @@ def export_saved_model(model, export_dir, overwrite=False):
   finally:
     storage.rmtree(tmp)
   return export_dir
+
+
+def run_export(config):
+  model, path = checkpoints.load_model(config)
+  out = export_saved_model(
+      model, config.export_dir or storage.join(config.model_dir, "export"),
+      overwrite=config.overwrite_export)
+  return {"export_dir": out, "checkpoint": path}

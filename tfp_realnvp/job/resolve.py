@@ -1,8 +1,9 @@
 """What a config means for its data: the one place settings become a model.
 
-    source(config)             the `data.Source` of `--dataset`
+    source(config, ready)      the `data.Source` of `--dataset`
     model_spec(config, src)    the model's class and constructor arguments
-    ModelSpec.build()          the model (in the caller's strategy scope)
+    ModelSpec.build(model_dir) the model (in the caller's strategy scope),
+                               its architecture checked against model_dir
     configure_runtime(c, s)    TensorFlow's runtime for that model
 
 The data decide the event shape, the pixel levels and the classes; the
@@ -19,6 +20,7 @@ from tfp_realnvp import data
 from tfp_realnvp import runtime
 from tfp_realnvp.bijectors import multiscale
 from tfp_realnvp.job.config import MIXED_PRECISION
+from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.models import presets
 from tfp_realnvp.models.image import RealNVP
 from tfp_realnvp.models.vector import VectorRealNVP
@@ -37,8 +39,13 @@ class ModelSpec:
   model_class: type
   kwargs: typing.Mapping[str, typing.Any]
 
-  def build(self):
-    return self.model_class(**self.kwargs)
+  def build(self, model_dir=None):
+    """The model; a `model_dir` holds its architecture (config.json, written
+    if new) or refuses it (`ModelDir.check_architecture`)."""
+    model = self.model_class(**self.kwargs)
+    if model_dir is not None:
+      ModelDir(model_dir).check_architecture(model)
+    return model
 
   def step_work(self, batch_size):
     """`runtime.plan`'s measure of a training step's size: batch x pixels x
@@ -49,15 +56,20 @@ class ModelSpec:
     return batch_size * height * width * self.kwargs["num_filters"]
 
 
-def source(config):
-  """The `data.Source` of `config.dataset`."""
+def source(config, ready=False):
+  """The `data.Source` of `config.dataset`; `ready`: prepared to read (else
+  `DataUnavailable`, before anything is written; with `--download`, TFDS
+  downloads it)."""
   if (config.mode == "train" and config.color_mode and
       not config.dataset.startswith("folder:")):
     raise BadSetting(f"--color_mode applies to folder: data (and "
                      f"--mode=score folders); {config.dataset} has its own.")
-  return data.get_source(config.dataset, config.data_dir, config.image_size,
-                         config.color_mode, config.skip_bad_images,
-                         index_dir=config.model_dir)
+  out = data.get_source(config.dataset, config.data_dir, config.image_size,
+                        config.color_mode, config.skip_bad_images,
+                        index_dir=config.model_dir)
+  if ready:
+    out.prepare(download=config.download)
+  return out
 
 
 def _job_settings(config, model_class):

@@ -14,7 +14,7 @@ any moment leaves a state.json naming a complete file.
 
 A run that starts with a state loads it and skips the `batch` batches of
 epoch `epoch` already taken (the data of an epoch are a function of the
-seed and the epoch: `prepare.training_epoch`); so a run stopped any number
+seed and the epoch: `batches.training_epoch`); so a run stopped any number
 of times takes exactly the optimizer steps, on the same data, as one that
 never stopped. (Keras' `BackupAndRestore(save_freq=N)` replays the epoch
 from batch 0 on mid-epoch weights and loses its epoch counter on a second
@@ -175,18 +175,3 @@ class TrainingState(keras.callbacks.Callback):
       if old != weights:
         storage.remove(old)
     self.last_saved = weights
-
-
-class StopAfterEpoch(keras.callbacks.Callback):
-  """Last in the list: a signal that came during an epoch's last batch, its
-  validation or its callbacks stops the run here, after the epoch's state
-  and checkpoints are written."""
-
-  def __init__(self, state):
-    super().__init__()
-    self.state = state
-
-  def on_epoch_end(self, epoch, logs=None):
-    if distribute.agree(self.model.distribute_strategy,
-                        self.state.watch.received is not None):
-      self.state.stopped()

@@ -7,9 +7,10 @@ whose lease is renewed is refused, a lease left by a dead run (`kill -9`,
 a pod restarted on another host) is taken over once stale.
 
 `fit` is called once per epoch, on that epoch's data
-(`prepare.training_epoch`, a function of the seed and the epoch), with one
-list of callbacks for the whole run (`callbacks.RunCallbacks`). The training
-state (`state.py`) is saved at every epoch end, every `--save_every`
+(`batches.training_epoch`, a function of the seed and the epoch), with one
+list of callbacks for the whole run (`callbacks.for_run`, in their order).
+What the run works with travels as one `Run`. The training state
+(`state.py`) is saved at every epoch end, every `--save_every`
 seconds and on SIGTERM/SIGINT (`preemption.py`); the same command resumes
 at the saved step, skipping the batches of the epoch already taken, so the
 run takes exactly `epochs` x steps-per-epoch optimizer steps however often it
@@ -20,30 +21,42 @@ anything is saved from the broken weights.
 import dataclasses
 import sys
 import time
+import typing
 
 import keras
 
+from tfp_realnvp import data
 from tfp_realnvp import storage
-from tfp_realnvp.job import callbacks as job_callbacks
+from tfp_realnvp.job import batches
+from tfp_realnvp.job import callbacks
 from tfp_realnvp.job import distribute
-from tfp_realnvp.job import evaluate
+from tfp_realnvp.job import evaluation
 from tfp_realnvp.job import export
-from tfp_realnvp.job import names
-from tfp_realnvp.job import prepare
 from tfp_realnvp.job import preemption
 from tfp_realnvp.job import resolve
 from tfp_realnvp.job import state as training_state
-from tfp_realnvp.job.config import JobConfig
-from tfp_realnvp.job.model_dir import ModelDir
 from tfp_realnvp.job.checkpoints import load_checkpoint
+from tfp_realnvp.job.config import JobConfig
+from tfp_realnvp.job.lease import Lease
+from tfp_realnvp.job.model_dir import ModelDir
+from tfp_realnvp.job.model_dir import report_names
 from tfp_realnvp.models import default_optimizer
+from tfp_realnvp.runtime import RuntimeSettings
 
 RESUME_HINT = "Run the same command again to resume there."
 
 
-def _monitor(model):
-  """The validation score `fit` logs: val_bits_per_dim, or val_nll for vectors."""
-  return names.of(model).validation
+@dataclasses.dataclass(frozen=True)
+class Run:
+  """What one training run works with, from start to end."""
+  config: JobConfig
+  source: data.Source
+  spec: resolve.ModelSpec
+  strategy: typing.Any          # a tf.distribute.Strategy
+  folder: ModelDir              # this worker's (`distribute.worker_dir`)
+  tf_runtime: RuntimeSettings
+  watch: preemption.Watch
+  lease: Lease
 
 
 def run_train(config):
@@ -52,121 +65,46 @@ def run_train(config):
   Raises `preemption.Preempted` after saving the state if SIGTERM or SIGINT
   came; `lease.ModelDirBusy` if another live run owns the model_dir.
   """
-  source = prepare.ready_source(config)
+  source = resolve.source(config, ready=True)
   spec = resolve.model_spec(config, source)
   tf_runtime = resolve.configure_runtime(config, spec)
   strategy = distribute.make_strategy(config.strategy, config.tpu)
   folder = ModelDir(distribute.worker_dir(config.model_dir, strategy))
   with preemption.Watch(RESUME_HINT) as watch, \
       folder.lease(config.lease_timeout) as lease:
-    results = _train(config, source, spec, strategy, folder, tf_runtime,
-                     watch, lease)
+    results = _train(Run(config, source, spec, strategy, folder, tf_runtime,
+                         watch, lease))
   if folder.path != config.model_dir:
     storage.rmtree(folder.path)
   return results
 
 
-def _callbacks(config, model, folder, saver):
-  """The best validation weights have one keeper, `best.weights.h5`,
-  written by `Checkpoints` whose threshold, after a resume, is the best value
-  in `log.csv`, so a restarted run never replaces a better earlier best."""
-  monitor = _monitor(model)
-  callbacks = [
-      # First: it raises before any callback below saves a broken state.
-      job_callbacks.StopOnNonFinite(
-          f"The last saved state is in {folder.backup} (the same command "
-          f"resumes from it) and the best weights in {folder.best}."),
-      saver,
-  ]
-  if config.early_stopping:
-    callbacks.append(keras.callbacks.EarlyStopping(
-        monitor, mode="min", patience=config.early_stopping))
-  if config.lr_plateau:
-    callbacks.append(keras.callbacks.ReduceLROnPlateau(
-        monitor, factor=0.5, patience=config.lr_plateau, mode="min"))
-  callbacks += [
-      job_callbacks.Checkpoints(folder, saver, config.keep_checkpoints,
-                                monitor,
-                                threshold=folder.best_logged(monitor)[0]),
-      keras.callbacks.TensorBoard(folder.tensorboard),
-      job_callbacks.CsvLog(folder.log_csv),
-      job_callbacks.SampleGrid(folder.tensorboard, folder.join("samples.png"),
-                               config.sample_every, config.num_samples,
-                               config.seed),
-  ]
-  if not sys.stdout.isatty():  # a terminal gets Keras' progress bar
-    callbacks.append(job_callbacks.EpochLine(config.epochs))
-  if config.time_limit:  # late: an epoch's time includes every callback's
-    callbacks.append(job_callbacks.TimeLimit(config.time_limit))
-  # Last: a signal during an epoch's end stops after its state is written.
-  callbacks.append(training_state.StopAfterEpoch(saver))
-  return callbacks
-
-
-def _fit(config, source, model, folder, watch, lease, new_learning_rate):
-  """Trains from the saved state (if any) to `config.epochs`; returns the
-  optimizer steps taken in all. The state holds the optimizer's learning
-  rate (as `--lr_plateau` left it); a changed `--learning_rate` replaces it."""
-  chief = ModelDir(config.model_dir)  # every worker resumes from its state
-  start = training_state.restore(model, chief)
-  if new_learning_rate:
-    model.optimizer.learning_rate = config.learning_rate
-  if start.step:
-    print(f"Resuming at step {start.step} (epoch {start.epoch + 1}, batch "
-          f"{start.batch + 1}) from {chief.backup}.", flush=True)
-  steps = int(prepare.training_epoch(config, source, 0).cardinality())
-  steps = steps if steps >= 0 else None
-  saver = training_state.TrainingState(
-      folder, start, watch, lease, config.save_every, steps, RESUME_HINT)
-  tty = sys.stdout.isatty()
-  run = job_callbacks.RunCallbacks(
-      _callbacks(config, model, folder, saver), add_history=True,
-      add_progbar=tty, verbose=1, epochs=config.epochs, steps=steps,
-      model=model)
-  validation = prepare.batched(config, source, "validation", False,
-                               repeat=config.validation_draws)
-  watch.deferred = True  # a signal now stops at the next batch end
-  try:
-    for epoch in range(start.epoch, config.epochs):
-      skip = start.batch if epoch == start.epoch else 0
-      model.fit(prepare.training_epoch(config, source, epoch, skip),
-                validation_data=validation, initial_epoch=epoch,
-                epochs=epoch + 1, callbacks=run,
-                verbose=1 if tty else 0,  # progress bar on a terminal
-                shuffle=False)  # the epoch's data are shuffled
-      if model.stop_training:
-        break
-    run.finish()
-  finally:
-    watch.deferred = False
-  return int(model.optimizer.iterations.numpy())
-
-
-def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
+def _train(run):
+  """Builds and compiles the model, fits it, scores the best weights and
+  exports them; returns the results (also written to results.json)."""
+  config, folder, lease = run.config, run.folder, run.lease
   changed = _say_what_changed(config, folder)
   folder.write_settings(config.to_json(), config.as_flagfile())
   keras.utils.set_random_seed(config.seed)
-  with strategy.scope():
-    model = prepare.build_model(spec, folder.path)
+  with run.strategy.scope():
+    model = run.spec.build(folder.path)
     # XLA measured slower than TensorFlow's oneDNN kernels on CPU
     # (benchmarks/speed.py); "auto" turns it on for GPUs.
     model.compile(optimizer=default_optimizer(config.learning_rate),
                   jit_compile=("auto" if config.jit_compile is None
                                else config.jit_compile))
   begin = time.monotonic()
-  steps = _fit(config, source, model, folder, watch, lease,
-               new_learning_rate="learning_rate" in changed)
+  steps = _fit(run, model, new_learning_rate="learning_rate" in changed)
   fit_seconds = time.monotonic() - begin
   lease.check()
   load_checkpoint(model, folder.best, folder)
-  results = evaluate.evaluate_and_write(config, source, model, folder)
-  monitor = _monitor(model)
-  best, best_epoch = folder.best_logged(monitor)
-  results.update({"fit_seconds": fit_seconds,
-                  names.of(model).best_validation: best},
+  results = evaluation.evaluate_and_write(config, run.source, model, folder)
+  names = report_names(model)
+  best, best_epoch = folder.best_logged(names.validation)
+  results.update({"fit_seconds": fit_seconds, names.best_validation: best},
                  best_epoch=best_epoch, checkpoint=folder.best, steps=steps,
-                 replicas=strategy.num_replicas_in_sync,
-                 runtime=dataclasses.asdict(tf_runtime))
+                 replicas=run.strategy.num_replicas_in_sync,
+                 runtime=dataclasses.asdict(run.tf_runtime))
   export_dir = folder.join("export")
   if config.export_dir and folder.path == config.model_dir:
     export_dir = config.export_dir
@@ -176,6 +114,47 @@ def _train(config, source, spec, strategy, folder, tf_runtime, watch, lease):
       overwrite=config.overwrite_export or export_dir != config.export_dir)
   folder.write_results(results)
   return results
+
+
+def _fit(run, model, new_learning_rate):
+  """Trains from the saved state (if any) to `config.epochs`; returns the
+  optimizer steps taken in all. The state holds the optimizer's learning
+  rate (as `--lr_plateau` left it); a changed `--learning_rate` replaces it."""
+  config, source = run.config, run.source
+  chief = ModelDir(config.model_dir)  # every worker resumes from its state
+  start = training_state.restore(model, chief)
+  if new_learning_rate:
+    model.optimizer.learning_rate = config.learning_rate
+  if start.step:
+    print(f"Resuming at step {start.step} (epoch {start.epoch + 1}, batch "
+          f"{start.batch + 1}) from {chief.backup}.", flush=True)
+  steps = int(batches.training_epoch(config, source, 0).cardinality())
+  steps = steps if steps >= 0 else None
+  saver = training_state.TrainingState(
+      run.folder, start, run.watch, run.lease, config.save_every, steps,
+      RESUME_HINT)
+  tty = sys.stdout.isatty()
+  in_order = callbacks.RunCallbacks(
+      callbacks.for_run(config, model, run.folder, saver), add_history=True,
+      add_progbar=tty, verbose=1, epochs=config.epochs, steps=steps,
+      model=model)
+  validation = batches.batched(config, source, "validation", False,
+                               repeat=config.validation_draws)
+  run.watch.deferred = True  # a signal now stops at the next batch end
+  try:
+    for epoch in range(start.epoch, config.epochs):
+      skip = start.batch if epoch == start.epoch else 0
+      model.fit(batches.training_epoch(config, source, epoch, skip),
+                validation_data=validation, initial_epoch=epoch,
+                epochs=epoch + 1, callbacks=in_order,
+                verbose=1 if tty else 0,  # progress bar on a terminal
+                shuffle=False)  # the epoch's data are shuffled
+      if model.stop_training:
+        break
+    in_order.finish()
+  finally:
+    run.watch.deferred = False
+  return int(model.optimizer.iterations.numpy())
 
 
 def _say_what_changed(config, folder):

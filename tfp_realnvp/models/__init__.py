@@ -10,7 +10,13 @@
     scoring.py     scores over a data set, functions of a model
     figures.py     the figures of a model (sample grids, the manifold)
     kinds.py       what differs between kinds of model (Kind, IMAGE, VECTOR)
-    _tf.py         small TensorFlow helpers (seeds, a sequential graph loop)
+    settings.py    Setting, Settings: a model's one list of constructor
+                   arguments (checks, get_config, architecture, job flags)
+    layers.py      the Keras layers the networks are made of
+    inputs.py      what `call` takes: x, or {"x": x, "label": y}
+    seeds.py       stateless seeds, a seed generator a SavedModel can hold
+    onednn_safe.py graph patterns TensorFlow's CPU kernels need (a loop
+                   whose iterations never overlap, an empty batch)
 """
 
 from tfp_realnvp.models import kinds

@@ -32,9 +32,10 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp.bijectors import _compat
+from tfp_realnvp import private_api
 from tfp_realnvp.bijectors import tree
-from tfp_realnvp.models import _tf
+from tfp_realnvp.models import seeds
+from tfp_realnvp.models import onednn_safe
 from tfp_realnvp import checks
 from tfp_realnvp.models import inputs as model_inputs
 from tfp_realnvp.models import kinds
@@ -202,7 +203,7 @@ class FlowModel(keras.Model):
     the support (an error with `validate_args`); NaN in, NaN out (refused
     with `validate_args`)."""
     x = self._density_input(x)
-    return _tf.nonempty_batch(self._log_prob_with_support,
+    return onednn_safe.nonempty_batch(self._log_prob_with_support,
                               [x, self._labels_for(label, x)],
                               [self._inside(), 0])
 
@@ -216,14 +217,14 @@ class FlowModel(keras.Model):
     if seed is None:
       z = tf.random.normal(shape, dtype=self.flow_dtype)
     else:
-      z = tf.random.stateless_normal(shape, seed=_tf.stateless_seed(seed),
+      z = tf.random.stateless_normal(shape, seed=seeds.stateless_seed(seed),
                                      dtype=self.flow_dtype)
     return z * tf.cast(temperature, self.flow_dtype)
 
   def decode(self, z, label=None):
     """latent -> data: the generative direction (moving batch-norm averages)."""
     z = checks.density_input(z, self.event_shape, self.flow_dtype, what="z")
-    return _tf.nonempty_batch(
+    return onednn_safe.nonempty_batch(
         lambda z, label: self._bijector.forward(
             tf.identity(z), **self._bijector_kwargs(label)),
         [z, self._labels_for(label, z)], [0., 0])
@@ -232,7 +233,7 @@ class FlowModel(keras.Model):
     """data -> latent (outside the support: NaN, an error with
     `validate_args`)."""
     x = self._density_input(x)
-    return _tf.nonempty_batch(
+    return onednn_safe.nonempty_batch(
         lambda x, label: self._bijector.inverse(
             tf.identity(x), **self._bijector_kwargs(label)),
         [x, self._labels_for(label, x)], [self._inside(), 0])
@@ -285,7 +286,7 @@ class FlowModel(keras.Model):
 
   def compute_metrics(self, x, y, y_pred, sample_weight=None):
     results = super().compute_metrics(x, y, y_pred, sample_weight)
-    if _compat.in_multi_worker_mode(self.distribute_strategy):
+    if private_api.in_multi_worker_mode(self.distribute_strategy):
       # Keras 3.15 averages a multi-worker step's results with
       # strategy.reduce("MEAN", v, axis=0), which fails on scalars: give
       # them that axis (the mean over it and the workers is the same).

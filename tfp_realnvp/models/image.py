@@ -22,7 +22,8 @@ import tensorflow as tf
 
 from tfp_realnvp import bits
 from tfp_realnvp import bijectors as rnvp_bijectors
-from tfp_realnvp.models import _tf
+from tfp_realnvp.models import seeds
+from tfp_realnvp.models import onednn_safe
 from tfp_realnvp.models import base
 from tfp_realnvp import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
@@ -96,7 +97,7 @@ class RealNVP(base.FlowModel):
     self.dequantizer = dequantization_lib.make(
         self.dequantization, self.image_shape, self.num_levels, self.num_filters,
         dtype=self.dtype_policy)
-    self._noise_seed = _tf.savable_seed_generator(self.seed, self)
+    self._noise_seed = seeds.savable_seed_generator(self.seed, self)
     self._build_flow()
 
   def _coupling_network(self, spec):
@@ -183,10 +184,10 @@ class RealNVP(base.FlowModel):
     """
     def score(pixels, label):
       log_p, log_q = self.log_weight_parts(
-          pixels, label, _tf.stateless_seed(seed, stream=1))
+          pixels, label, seeds.stateless_seed(seed, stream=1))
       return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
     pixels = self._checked(pixels)
-    return _tf.nonempty_batch(
+    return onednn_safe.nonempty_batch(
         score, [pixels, self._labels_for(label, pixels)], [0, 0])
 
   def importance_weighted_bits_per_dim(self, pixels, num_samples,
@@ -196,9 +197,9 @@ class RealNVP(base.FlowModel):
     draw's memory: the draws run in a loop with a running log-sum-exp."""
     num_samples = checks.integer(num_samples, "num_samples", 1)
     pixels = self._checked(pixels)
-    return _tf.nonempty_batch(
+    return onednn_safe.nonempty_batch(
         lambda pixels, label: self.importance_weighted_from_seed(
-            pixels, label, _tf.stateless_seed(seed, stream=1),
+            pixels, label, seeds.stateless_seed(seed, stream=1),
             tf.constant(num_samples)),
         [pixels, self._labels_for(label, pixels)], [0, 0])
 
@@ -210,7 +211,7 @@ class RealNVP(base.FlowModel):
       w = self.log_weight(pixels, label,
                           tf.random.experimental.stateless_fold_in(seed, k))
       return tf.experimental.numpy.logaddexp(log_sum, w)
-    log_sum = _tf.sequential_loop(
+    log_sum = onednn_safe.sequential_loop(
         num_samples, add_draw,
         tf.fill(tf.shape(pixels)[:1], tf.constant(-math.inf, self.flow_dtype)))
     return bits.importance_weighted_bits_per_dim(

@@ -21,7 +21,7 @@ kernel does not apply (sparse gradients, AMSGrad, non-float32 variables).
 import keras
 import tensorflow as tf
 
-from tfp_realnvp.bijectors import _compat
+from tfp_realnvp import private_api
 
 __all__ = ["FusedAdam", "default_optimizer"]
 
@@ -52,11 +52,11 @@ class FusedAdam(keras.optimizers.Adam):
     if (self.amsgrad or isinstance(gradient, tf.IndexedSlices) or
         variable.dtype != tf.float32):
       return super().update_step(gradient, variable, learning_rate)
-    m, v = _compat.adam_slots(self, variable)
+    m, v = private_api.adam_slots(self, variable)
     tf.raw_ops.ResourceApplyAdam(
-        var=_compat.underlying_variable(variable).handle,
-        m=_compat.underlying_variable(m).handle,
-        v=_compat.underlying_variable(v).handle,
+        var=private_api.underlying_variable(variable).handle,
+        m=private_api.underlying_variable(m).handle,
+        v=private_api.underlying_variable(v).handle,
         lr=tf.cast(learning_rate, tf.float32),
         grad=tf.cast(gradient, tf.float32),
         **(self._step_constants or self._constants()))

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfp_realnvp import checks
-from tfp_realnvp.models import _tf
+from tfp_realnvp.models import onednn_safe
 
 __all__ = ["mean_score", "importance_weighted_score", "scores_per_example",
            "mean_over_draws"]
@@ -58,9 +58,9 @@ def as_batches(model, data, labels=None, batch_size=256):
 def mean_over_draws(model, inputs, num_draws):
   """Per example, the mean of what `model` returns over `num_draws` draws
   of its randomness (moving batch-norm averages), traced once per model:
-  one draw's memory, the draws in a graph loop (`_tf.sequential_loop`)."""
+  one draw's memory, the draws in a graph loop (`onednn_safe.sequential_loop`)."""
   x, _ = model.split_inputs(inputs)
-  total = _tf.sequential_loop(
+  total = onednn_safe.sequential_loop(
       num_draws, lambda k, total: total + tf.cast(
           model(inputs, training=False), model.flow_dtype),
       tf.zeros(tf.shape(x)[:1], model.flow_dtype))

@@ -1,49 +1,15 @@
-"""What every mode starts from: the data, the model spec, the runtime, a model.
+"""The job's data as Keras takes them: a split in batches, a training epoch.
 
-    ready_source(config)          the data source, ready to read (else
-                                  `DataUnavailable`, before anything is
-                                  written)
-    build_model(spec, model_dir)  the model; `model_dir` holds its
-                                  architecture or none (config.json)
-    load_model(config, source)    (model with the checkpoint's weights, path)
-    batched(config, source, split, training_mode, repeat)   a split as
-                                  Keras wants it
+    batched(config, source, split, training_mode, repeat)   a split
     training_epoch(config, source, epoch, skip)   the batches of one
                                   training epoch, a function of the seed and
                                   the epoch (a resumed run gets the same)
+    epoch_seed(seed, epoch)       that epoch's seed
 """
 
 import functools
 
 from tfp_realnvp.data import pipeline
-from tfp_realnvp.job import resolve
-from tfp_realnvp.job.model_dir import ModelDir
-from tfp_realnvp.job.checkpoints import load_checkpoint
-
-
-def ready_source(config):
-  source = resolve.source(config)
-  source.prepare(download=config.download)
-  return source
-
-
-def build_model(spec, model_dir):
-  model = spec.build()
-  ModelDir(model_dir).check_architecture(model)
-  return model
-
-
-def load_model(config, source=None):
-  """Resolves the model once (for `source`, default the config's), sets
-  the runtime for it, builds it and loads `--checkpoint` (default: the
-  model_dir's best, else its newest)."""
-  spec = resolve.model_spec(config, source or resolve.source(config))
-  resolve.configure_runtime(config, spec)
-  model = build_model(spec, config.model_dir)
-  folder = ModelDir(config.model_dir)
-  path = config.checkpoint or folder.latest_checkpoint()
-  load_checkpoint(model, path, folder)
-  return model, path
 
 
 def batched(config, source, split, training_mode, repeat=1):

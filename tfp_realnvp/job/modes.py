@@ -1,31 +1,26 @@
-"""The modes of the training job: train, eval, sample, export, score.
+"""The job's modes, one module each: train, eval, sample, export, score.
 
 `execute(config)` validates the settings once, does `config.mode` (its
 function in `MODES`) and returns a dict of what it measured and wrote; the
-files are those of `model_dir.py`. Training is `train.py`, the modes that
-read a trained run `evaluate.py`.
+files are those of `model_dir.py`. `USER_ERRORS` are the errors whose
+message is the whole story (the command line prints them, no traceback).
 """
 
 from tfp_realnvp.data import BadInput
 from tfp_realnvp.data import DataUnavailable
 from tfp_realnvp.job import config as job_config
-from tfp_realnvp.job.evaluate import run_eval
-from tfp_realnvp.job.evaluate import run_export
-from tfp_realnvp.job.evaluate import run_sample
-from tfp_realnvp.job.evaluate import run_score
 from tfp_realnvp.job.checkpoints import CheckpointError
+from tfp_realnvp.job.evaluation import run_eval
+from tfp_realnvp.job.export import run_export
 from tfp_realnvp.job.lease import LeaseLost
 from tfp_realnvp.job.lease import ModelDirBusy
-from tfp_realnvp.job.preemption import EXIT_CODE as PREEMPTED_EXIT_CODE
-from tfp_realnvp.job.preemption import Preempted
-from tfp_realnvp.job.prepare import load_model
 from tfp_realnvp.job.resolve import BadSetting
+from tfp_realnvp.job.sample import run_sample
+from tfp_realnvp.job.score import run_score
 from tfp_realnvp.job.train import run_train
 
-__all__ = ["MODES", "PREEMPTED_EXIT_CODE", "Preempted", "USER_ERRORS", "execute", "load_model", "run_eval",
-           "run_export", "run_sample", "run_score", "run_train"]
+__all__ = ["MODES", "USER_ERRORS", "execute"]
 
-# Errors whose message is the whole story: `train.py` prints them, no traceback.
 USER_ERRORS = (DataUnavailable, BadInput, BadSetting, CheckpointError,
                FloatingPointError, LeaseLost, ModelDirBusy)
 
