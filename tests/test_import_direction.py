@@ -127,3 +127,16 @@ def test_above_models_a_model_is_asked_its_kind_not_its_class(tmp_path):
   path = tmp_path / "m.py"  # not vacuous
   path.write_text("def f(m):\n  return isinstance(m, RealNVP)\n")
   assert list(_kind_tests(str(path))) == [2]
+
+
+def test_no_module_over_300_lines_and_no_function_over_60():
+  too_long = []
+  for rel, _ in _modules():
+    source = open(os.path.join(PACKAGE, rel)).read()
+    if source.count("\n") > 300:
+      too_long.append(f"{rel}: {source.count(chr(10))} lines")
+    for node in ast.walk(ast.parse(source)):
+      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+          node.end_lineno - node.lineno + 1 > 60):
+        too_long.append(f"{rel}:{node.lineno} {node.name}")
+  assert not too_long, too_long

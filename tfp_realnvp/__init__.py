@@ -3,7 +3,7 @@
     bijectors/  the paper's pieces as `tfp.bijectors.Bijector`s
     models/     Keras 3 models around the flow (RealNVP, VectorRealNVP)
     bits.py     dequantization and the bits/dim formula
-    checks.py   every argument check of the public API
+    checks/     every argument check of the public API (arguments, tensors)
     data/       data sets and input pipelines
     figures.py  sample grids and 2-D density pictures
     job/        the training job; cli.py its command line

@@ -264,7 +264,7 @@ def _folder_name(dataset):
 
 def check_setting(field, value):
   """The error message for `value` of a `JobConfig` field, or None if it
-  is fine: its `checks.Rule`'s, in `checks.py`'s words, named as a flag."""
+  is fine: its `checks.Rule`'s, in `checks`' words, named as a flag."""
   if value is None:
     return None if field.name in _OPTIONAL else f"--{field.name} is required."
   return RULES[field.name].problem(value, f"--{field.name}")

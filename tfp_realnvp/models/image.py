@@ -179,7 +179,7 @@ class RealNVP(base.FlowModel):
     Dequantizes with one draw of the noise (stateless if `seed` is given)
     and uses the moving batch-norm averages; with variational
     dequantization it is the bound with q's log-density. Wrong shapes,
-    non-integer or out-of-range pixels raise (`checks.py`), also inside a
+    non-integer or out-of-range pixels raise (`checks`), also inside a
     traced function.
     """
     def score(pixels, label):

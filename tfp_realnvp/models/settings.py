@@ -1,7 +1,7 @@
 """A model's settings: one list per model class, everything else derived from it.
 
 Each constructor argument of a model is a `Setting`: its name, its rule
-(`checks.Rule`: the bounds, checked once, in `checks.py`'s words), its help,
+(`checks.Rule`: the bounds, checked once, in `checks`' words), its help,
 and whether it defines the function the weights compute. A model class
 lists them in `SETTINGS` (a `Settings`); from that one list come
 
