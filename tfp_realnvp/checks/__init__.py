@@ -20,6 +20,7 @@ words (`tensors._assert`), instead of letting a wrong input come out as NaN.
     event_shape(x, shape, what)          (batch...,) + shape
     density_input(x, ...)                what `log_prob` / `encode` take
     labels(label, num_classes)           class labels of a conditional model
+    condition(c, shape, dtype)           a condition: shape or batch + shape
     pixels(p, num_levels)                what `bits_per_dim` takes
     pixel_array(a, where, num_levels)    an array of images read from a
                                          file: integer (N, H, W[, C]) pixels
@@ -34,6 +35,7 @@ from tfp_realnvp.checks.arguments import integer
 from tfp_realnvp.checks.arguments import number
 from tfp_realnvp.checks.arguments import optional_integer
 from tfp_realnvp.checks.tensors import asserted_event_shape
+from tfp_realnvp.checks.tensors import condition
 from tfp_realnvp.checks.tensors import density_input
 from tfp_realnvp.checks.tensors import event_shape
 from tfp_realnvp.checks.tensors import labels
@@ -43,7 +45,7 @@ from tfp_realnvp.checks.tensors import pixel_span
 from tfp_realnvp.checks.tensors import pixels
 from tfp_realnvp.checks.tensors import temperature
 
-__all__ = ["Rule", "asserted_event_shape", "callable_", "choice",
+__all__ = ["Rule", "asserted_event_shape", "callable_", "choice", "condition",
            "density_input", "event_shape", "flag", "integer", "labels",
            "num_samples", "number", "optional_integer", "pixel_array",
            "pixel_span", "pixels", "temperature"]

@@ -194,3 +194,31 @@ def pixels(values, num_levels):
         message=f"{message}; got non-integer values (images in [0, 1]? use "
         "log_prob)"))
   return _with(values, *asserts)
+
+
+def condition(value, shape, dtype, validate_args=False):
+  """A conditional model's `condition`: floating, `shape` (one for every
+  example) or (batch,) + `shape`; cast to `dtype`. With `validate_args`,
+  NaN is refused."""
+  value = tf.convert_to_tensor(value)
+  given = tf.TensorShape(value.shape)
+  rule = f"shape {tuple(shape)} or (batch,) + {tuple(shape)}"
+  if given.rank is not None and not (
+      given[-len(shape):].is_compatible_with(shape) and
+      given.rank in (len(shape), len(shape) + 1)):
+    raise ValueError(f"condition must have {rule}; got "
+                     f"{tuple(given.as_list())}.")
+  if not (value.dtype.is_floating or value.dtype.is_integer or
+          value.dtype == tf.bool):
+    raise ValueError(f"condition must be numbers; got {value.dtype.name}.")
+  value = tf.cast(value, dtype)
+  if not validate_args:
+    return value
+  nan = "condition must not hold NaN"
+  if tf.executing_eagerly():
+    count = int(tf.reduce_sum(tf.cast(tf.math.is_nan(value), tf.int32)))
+    if count:
+      raise ValueError(f"{nan}; got {count} NaN values.")
+    return value
+  return _with(value, _assert(~tf.reduce_any(tf.math.is_nan(value)),
+                              nan + "."))

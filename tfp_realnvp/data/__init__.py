@@ -5,7 +5,8 @@
     toys.py         2-D toy densities (two moons) for the vector model
     tfds_images.py  the paper's image data sets (and any other) through TFDS
     lsun.py         LSUN scenes from the publisher's LMDB exports
-    user_sources.py the user's own images: folder:PATH, npz:PATH
+    user_sources.py the user's own image files: folder:PATH
+    npz_source.py   the user's own pixel arrays (and conditions): npz:PATH
     folder_index.py an image folder listed once, every header checked once
     image_headers.py  what an image file's first and last bytes say
     score_inputs.py what --mode=score reads, checked first
@@ -22,7 +23,7 @@ from tfp_realnvp.data import tfds_images
 from tfp_realnvp.data import toys
 from tfp_realnvp.data.digits import load_digits
 from tfp_realnvp.data.user_sources import FolderSource
-from tfp_realnvp.data.user_sources import NpzSource
+from tfp_realnvp.data.npz_source import NpzSource
 from tfp_realnvp.data.sources import BadInput
 from tfp_realnvp.data.sources import DataUnavailable
 from tfp_realnvp.data.sources import Source

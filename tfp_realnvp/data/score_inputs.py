@@ -4,8 +4,8 @@
 folder of image files (searched recursively, through `folder_index`: other
 and hidden files ignored, every header checked before any decoding, bad
 files refused by name or left out with `skip_bad`; names are the paths
-below the folder) or an .npy/.npz array file (`user_sources.image_arrays`,
-`user_sources.check_pixels`; names are the indices). Images are converted to the
+below the folder) or an .npy/.npz array file (`npz_source.image_arrays`,
+`npz_source.check_pixels`; names are the indices). Images are converted to the
 model's colour mode (its channels) and go through `preprocess_fn`, the data
 set's evaluation preprocessing; an image that then does not fit the model
 is refused by name before any scoring.
@@ -14,6 +14,7 @@ is refused by name before any scoring.
 import numpy as np
 
 from tfp_realnvp import storage
+from tfp_realnvp.data import npz_source
 from tfp_realnvp.data import user_sources
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
@@ -39,11 +40,11 @@ def _arrays(path, num_levels):
   except (OSError, ValueError) as e:
     raise DataUnavailable(f"{path} is not a readable array file ({e})."
                           ) from None
-  images = user_sources.image_arrays(arrays, path)
+  images = npz_source.image_arrays(arrays, path)
   if "images" not in images:
     raise BadInput(f"{path} holds splits ({', '.join(images)}); score one "
                    "array: store it as 'images'.")
-  return user_sources.check_pixels(images["images"], path, num_levels)
+  return npz_source.check_pixels(images["images"], path, num_levels)
 
 
 def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
@@ -70,4 +71,4 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
                      "(resize the images, or train with --image_size).")
     pixels.append(p)
   pixels = np.stack([p.numpy() for p in pixels]).astype(np.int32)
-  return names, user_sources.check_pixels(pixels, path, num_levels)
+  return names, npz_source.check_pixels(pixels, path, num_levels)

@@ -40,6 +40,9 @@ class Source(abc.ABC):
   is_vector = False
   preset = None          # the paper's architecture preset, if any
   num_classes = None
+  # (K,) or (H', W', C') of the float conditions the data hold, if any
+  # (`--conditional` then conditions on them instead of labels).
+  condition_shape = None
   # Keep the decoded examples in memory between epochs: only for small
   # data (a decoded ImageNet 64x64 validation split alone takes 2.4 GB).
   cache_in_memory = False
@@ -61,7 +64,12 @@ class Source(abc.ABC):
   def examples(self, split, training=False, seed=0, labels=False):
     """tf.data of int32 pixels (H, W, C) of `split`; `training` turns on the
     augmentation, drawn from `seed` and different in every epoch; with
-    `labels`, {"x": pixels, "label": int32 class} (`check_labels` first)."""
+    `labels`, {"x": pixels, "label": int32 class} (`check_labels` first),
+    or for data with conditions {"x": pixels, "condition": float row}."""
+
+  def figure_conditions(self, n):
+    """Up to `n` conditions to draw sample figures at (None: no conditions)."""
+    del n
 
   def check_labels(self):
     """Raises ValueError unless the data have class labels."""
@@ -69,7 +77,8 @@ class Source(abc.ABC):
       raise ValueError(
           f"--conditional needs class labels and {self.name} has none "
           "(labelled data: digits, mnist, cifar10, folder: with one "
-          "subfolder per class, npz: with a 'labels' array).")
+          "subfolder per class, npz: with a 'labels' or 'conditions' "
+          "array).")
 
   def preprocess(self, image):
     """One uint8 image (H, W, C) -> the int32 pixels the model sees in

@@ -1,4 +1,4 @@
-"""The user's own images: a folder of image files, or an .npz of pixel arrays.
+"""The user's own images as a folder of image files (`folder:PATH`).
 
 `folder:PATH`: every PNG, JPEG, GIF or BMP file below PATH (other and
 hidden files are ignored); labels and splits from the folder layout
@@ -9,14 +9,9 @@ different sizes are refused unless `image_size` is given. Every image is
 converted to one colour mode (`preprocess.to_channels`): `color_mode`, or
 by default "rgb" if any image has colour, else "grayscale".
 
-`npz:PATH`: integer pixels `images` (N, H, W[, C]) (or the file's only
-array, whatever its name: `np.savez(path, x)` names it `arr_0`), optionally
-`labels` (N,); or `train`, `validation`, `test` arrays (and
-`train_labels`...). 256 levels unless the file holds `num_levels` (e.g. 17
-for pixels 0..16); every array is checked (integer dtype, rank, values in
-[0, num_levels)) before any work.
+`npz:PATH` is `npz_source.py`'s.
 
-Both: `image_size` S centre-crops to a square and resizes (antialiased) to
+`image_size` S centre-crops to a square and resizes (antialiased) to
 S x S.
 """
 
@@ -24,7 +19,6 @@ import functools
 
 import numpy as np
 
-from tfp_realnvp import checks
 from tfp_realnvp import storage
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
@@ -153,115 +147,3 @@ class FolderSource(Source):
     ds = ds.map(inputs.map_x(load), num_parallel_calls=tf.data.AUTOTUNE)
     # What a header cannot show (a corrupt middle): left out too.
     return ds.ignore_errors(log_warning=True) if self.skip_bad_images else ds
-
-
-def check_pixels(images, where, num_levels=256):
-  """`checks.pixel_array` (integer (N, H, W[, C]) pixels in [0,
-  num_levels)), its refusal as `BadInput`; returns (N, H, W, C)."""
-  try:
-    return checks.pixel_array(images, where, num_levels)
-  except ValueError as e:
-    raise BadInput(str(e)) from None
-
-
-def image_arrays(arrays, where):
-  """{split or "images": array} of an .npz's arrays: `images`, the splits,
-  or the only array whatever its name."""
-  if "images" in arrays:
-    return {"images": arrays["images"]}
-  if "train" in arrays:
-    missing = [k for k in ("validation", "test") if k not in arrays]
-    if missing:
-      raise BadInput(f"{where} has a 'train' array but no "
-                     f"{' or '.join(map(repr, missing))}: store all three "
-                     "splits, or one 'images' array.")
-    return {k: arrays[k] for k in ("train", "validation", "test")}
-  data = [k for k in arrays if k not in ("labels", "num_levels")]
-  if len(data) == 1:
-    return {"images": arrays[data[0]]}
-  raise BadInput(f"{where} holds {sorted(arrays)}; name the images array "
-                 "'images' (or 'train', 'validation', 'test'), or store it "
-                 "alone.")
-
-
-class NpzSource(Source):
-  """`npz:PATH`; see the module docstring."""
-
-  def __init__(self, path, image_size=None):
-    self.name = f"npz:{path}"
-    self.path = storage.expand(path)
-    self.image_size = image_size
-
-  def prepare(self, download=False):
-    del download
-    self._arrays  # pylint: disable=pointless-statement  (checks the file)
-
-  @property
-  def num_classes(self):
-    labels = self._arrays.get("labels", self._arrays.get("train_labels"))
-    return None if labels is None else int(labels.max()) + 1
-
-  @functools.cached_property
-  def _arrays(self):
-    """The file's arrays, checked; `DataUnavailable` or `BadInput` says
-    what is wrong."""
-    if not storage.exists(self.path):
-      raise DataUnavailable(f"{self.path} does not exist: --dataset=npz:PATH "
-                            "wants an .npz file of integer image arrays.")
-    try:
-      arrays = storage.load_arrays(self.path)
-    except (OSError, ValueError) as e:
-      raise DataUnavailable(f"{self.path} is not a readable .npz file "
-                            f"({e}).") from None
-    levels = int(arrays.get("num_levels", 256))
-    out = {k: check_pixels(v, f"{self.path} ({k})", levels)
-           for k, v in image_arrays(arrays, self.path).items()}
-    for key in [k for k in arrays if k.endswith("labels")]:
-      labels = np.asarray(arrays[key])
-      images = out.get(key[:-len("_labels")] if "_" in key else "images")
-      if (not np.issubdtype(labels.dtype, np.integer) or labels.ndim != 1 or
-          images is None or len(labels) != len(images) or
-          (labels.size and labels.min() < 0)):
-        raise BadInput(f"{self.path}: '{key}' must be one integer class >= "
-                       f"0 per image; got {labels.dtype} {labels.shape}.")
-      out[key] = labels.astype(np.int32)
-    out["num_levels"] = levels
-    return out
-
-  def _split(self, split):
-    """(images (N, H, W, C), labels (N,) or None) of `split`."""
-    a = self._arrays
-    if "images" in a:
-      index = folder_index.split_indices(len(a["images"]), split)
-      return a["images"][index], (a["labels"][index] if "labels" in a
-                                  else None)
-    return a[split], a.get(f"{split}_labels")
-
-  @property
-  def num_levels(self):
-    return self._arrays["num_levels"]
-
-  @property
-  def event_shape(self):
-    images = self._arrays.get("images", self._arrays.get("train"))
-    if self.image_size:
-      return (self.image_size, self.image_size, images.shape[-1])
-    return tuple(images.shape[1:])
-
-  def preprocess(self, image):
-    return preprocess.at_size(self.image_size)(image, False)
-
-  def examples(self, split, training=False, seed=0, labels=False):
-    import tensorflow as tf
-    images, classes = self._split(split)
-    if labels:
-      self.check_labels()
-      if classes is None:
-        raise ValueError(f"{self.path} has labels for the training split "
-                         f"but no '{split}_labels' array.")
-    ds = tf.data.Dataset.from_tensor_slices(
-        inputs.pack(images, classes if labels else None))
-    if training:  # the whole array: cheap here, and a better shuffle
-      ds = ds.shuffle(len(images), seed=seed)
-    return preprocess.apply(ds, preprocess.at_size(self.image_size), False,
-                            seed)

@@ -211,8 +211,10 @@ class SampleGrid(keras.callbacks.Callback):
   """Every `every` epochs: the model's sample figure as a PNG and a
   TensorBoard image."""
 
-  def __init__(self, log_dir, png_path, every, num_samples=64, seed=0):
+  def __init__(self, log_dir, png_path, every, num_samples=64, seed=0,
+               conditions=None):
     super().__init__()
+    self.conditions = conditions
     self.writer = tf.summary.create_file_writer(storage.join(log_dir, "samples"))
     self.png_path, self.every = png_path, max(1, int(every))
     self.num_samples, self.seed = num_samples, seed
@@ -221,7 +223,8 @@ class SampleGrid(keras.callbacks.Callback):
     if (epoch + 1) % self.every:
       return
     figure = model_figures.sample_figure(self.model, self.num_samples,
-                                         seed=self.seed)
+                                         seed=self.seed,
+                                         conditions=self.conditions)
     figures.write_png(figure, self.png_path)
     with self.writer.as_default():
       tf.summary.image("samples", figure[np.newaxis], step=epoch + 1)
@@ -243,10 +246,11 @@ class StopAfterEpoch(keras.callbacks.Callback):
       self.state.stopped()
 
 
-def for_run(config, model, folder, saver):
+def for_run(config, model, folder, saver, conditions=None):
   """The training run's callbacks, in the order they must run (the
   comments say why each is where it is); `saver` is the run's
-  `state.TrainingState`. The best validation weights have one keeper,
+  `state.TrainingState`; `conditions`, those the sample grids are drawn
+  at (a model with conditions). The best validation weights have one keeper,
   `best.weights.h5`, written by `Checkpoints` whose threshold, after a
   resume, is the best value in `log.csv`, so a restarted run never replaces
   a better earlier best."""
@@ -270,7 +274,8 @@ def for_run(config, model, folder, saver):
       keras.callbacks.TensorBoard(folder.tensorboard),
       CsvLog(folder.log_csv),
       SampleGrid(folder.tensorboard, folder.join("samples.png"),
-                 config.sample_every, config.num_samples, config.seed),
+                 config.sample_every, config.num_samples, config.seed,
+                 conditions),
   ]
   if not sys.stdout.isatty():  # a terminal gets Keras' progress bar
     in_order.append(EpochLine(config.epochs))

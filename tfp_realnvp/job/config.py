@@ -2,16 +2,13 @@
 
 `JobConfig` is that list. Each field is a `_setting(section, default, help,
 ...)` with its bounds or choices, in one of `SECTIONS`, or a model's setting
-(`_from_model`: its rule, default and help are `RealNVP.SETTINGS`'); the command-line
-flags of `train.py` and of the benchmark scripts are generated from it
-(`cli.define_flags`), and every bound is checked by
-`check_setting`, which the flags' validators and `JobConfig.validate` both
-call. The config builds
-nothing and runs nothing: the job interprets it (`modes.py`; the model's
-arguments come from `resolve.py`). A run stores its settings as JSON
-(`to_json`, `from_json`) and as a flagfile for people and `--flagfile`
-(`as_flagfile`), both from the same fields. The defaults fit any data set;
-the digits job's own settings live in `flags/digits.flags`.
+(`_from_model`: its rule, default and help are `RealNVP.SETTINGS`'). The
+command-line flags (`cli.define_flags`) are made from it; every bound is
+checked by `check_setting` (flags' validators, `JobConfig.validate`). The
+config builds and runs nothing: the job interprets it (`modes.py`; the
+model's arguments come from `resolve.py`). A run stores its settings as
+JSON (`to_json`, `from_json`) and as a flagfile (`as_flagfile`). The
+defaults fit any data set; the digits job's own are `flags/digits.flags`.
 """
 
 import dataclasses
@@ -19,10 +16,10 @@ import functools
 import os
 import typing
 
+from tfp_realnvp import checks
 from tfp_realnvp import data
 from tfp_realnvp import runtime
 from tfp_realnvp.data import preprocess
-from tfp_realnvp import checks
 from tfp_realnvp.models import presets
 from tfp_realnvp.models.image import RealNVP
 
@@ -122,9 +119,11 @@ class JobConfig:
       default=None)
   dequantization: str = _from_model("model", "dequantization")
   conditional: bool = _model(
-      False, "Train a class-conditional model p(x|y) on labelled data "
-      "(digits, mnist, cifar10, folder: with class subfolders, npz: with "
-      "labels); samples show one row per class.")
+      False, "Train a conditional model: p(x|conditions) on data with "
+      "conditions (npz: with a 'conditions' array), else p(x|y) on "
+      "labelled data (digits, mnist, cifar10, folder: with class "
+      "subfolders, npz: with labels); samples show one row per class or "
+      "condition.")
   dropout: float = _from_model("model", "dropout")
   mixed_precision: typing.Optional[str] = _model(
       None, "Run the coupling networks in this dtype (bfloat16 on CPU/TPU, "
@@ -173,6 +172,9 @@ class JobConfig:
       None, "Weights file for eval/sample/export (default: the model_dir's "
       "best).")
   temperature: float = _evaluation(1.0, "Sampling temperature.", above=0)
+  conditions: typing.Optional[str] = _evaluation(
+      None, "--mode=sample of a model with conditions: an .npy of them, "
+      "one sample row each (default: the test split's first ones).")
   num_samples: int = _evaluation(64, "Samples in a grid.", minimum=1)
   input: typing.Optional[str] = _evaluation(
       None, "--mode=score: images to score, a folder of image files or an "

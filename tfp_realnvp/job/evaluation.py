@@ -7,6 +7,7 @@ the settings and the package versions.
 """
 
 import dataclasses
+import math
 import platform
 import sys
 
@@ -51,8 +52,9 @@ def evaluate_and_write(config, source, model, folder):
             model, test, config.importance_samples, seed=config.seed,
             verbose=verbose))
   png = figures.write_png(
-      model_figures.sample_figure(model, config.num_samples,
-                                  config.temperature, config.seed),
+      model_figures.sample_figure(
+          model, config.num_samples, config.temperature, config.seed,
+          source.figure_conditions(figure_rows(config))),
       folder.join("samples.png"))
   writer = tf.summary.create_file_writer(
       storage.join(folder.tensorboard, "test"))
@@ -64,8 +66,23 @@ def evaluate_and_write(config, source, model, folder):
   writer.close()
   return {**scores, "eval_draws": config.eval_draws,
           "samples_png": png, "parameters": int(model.count_params()),
-          "dataset": config.dataset, "flags": dataclasses.asdict(config),
+          "dataset": config.dataset, "conditioned_on": conditioned_on(model),
+          "flags": dataclasses.asdict(config),
           "versions": _versions()}
+
+
+def figure_rows(config):
+  """Conditions in a sample figure: one row of samples each."""
+  return max(1, int(math.sqrt(config.num_samples)))
+
+
+def conditioned_on(model):
+  """What the results say the model is conditioned on."""
+  if model.condition_shape is not None:
+    return f"conditions of shape {tuple(model.condition_shape)}"
+  if model.num_classes is not None:
+    return f"class labels ({model.num_classes} classes)"
+  return "nothing"
 
 
 def _versions():

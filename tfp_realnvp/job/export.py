@@ -9,7 +9,9 @@ for what they are. Image models (`RealNVP`):
   * `sample(num_samples, temperature, seed)`: int32, float32, int64 (the
     same seed gives the same images) -> `images` (num_samples, H, W, C) in
     [0, 1].
-Class-conditional models take `labels` (int32, one per example) too.
+Class-conditional models take `labels` (int32, one per example) too, and
+models with a `condition_shape` take `conditions` (float32, (N,) +
+condition_shape, or one row for every example).
 Vector models export `log_prob(points)` and `sample` (output `samples`).
 A wrong image size or out-of-range pixels raise `InvalidArgumentError`
 naming the problem (the sizes are checked inside the graph, since a loaded
@@ -31,47 +33,70 @@ from tfp_realnvp.bijectors import keras_tracking
 from tfp_realnvp.job import checkpoints
 
 
+def _given_specs(model):
+  """[(argument, TensorSpec)] of what a conditional model's signatures also
+  take: `labels` (int32, one per example), `conditions` (float32, one per
+  example, or one row for all)."""
+  specs = []
+  if model.num_classes is not None:
+    specs.append(("label", tf.TensorSpec([None], tf.int32, name="labels")))
+  if model.condition_shape is not None:
+    specs.append(("condition", tf.TensorSpec(
+        (None,) + tuple(model.condition_shape), tf.float32,
+        name="conditions")))
+  return specs
+
+
 def signatures(model):
   """{name: tf.function with an input signature} for a SavedModel; inputs
   and outputs are named for what they are (module docstring):
 
-    log_prob(<images | points>[, labels]) -> {"log_prob"}
-    sample(num_samples, temperature, seed[, labels]) -> {<images | samples>}
-    bits_per_dim(pixels[, labels]) -> {"bits_per_dim"}      (images only)
+    log_prob(<images | points>[, labels][, conditions]) -> {"log_prob"}
+    sample(num_samples, temperature, seed[, labels][, conditions])
+        -> {<images | samples>}
+    bits_per_dim(pixels[, labels][, conditions]) -> {"bits_per_dim"}
+        (images only)
 
   `seed` (int64) makes `sample` reproducible: the same seed, the same
-  samples. `labels` (int32, one per example) only for conditional models.
+  samples. `labels` and `conditions` only for conditional models.
   """
   data_name, sample_key = model.kind.data_name, model.kind.sample_name
   event_shape = tuple(model.event_shape)
-  labels = [tf.TensorSpec([None], tf.int32, name="labels")] * (
-      model.num_classes is not None)
+  given = _given_specs(model)
+  extra = [spec for _, spec in given]
 
-  def log_prob(x, labels=None):
+  def kwargs(values):
+    out = dict(zip([name for name, _ in given], values))
+    if "condition" in out:
+      out["condition"] = checks.asserted_event_shape(
+          out["condition"], tuple(model.condition_shape), "conditions")
+    return out
+
+  def log_prob(x, *values):
     x = checks.asserted_event_shape(x, event_shape, data_name)
-    return {"log_prob": model.log_prob(x, labels)}
+    return {"log_prob": model.log_prob(x, **kwargs(values))}
 
-  def sample(num_samples, temperature, seed, labels=None):
+  def sample(num_samples, temperature, seed, *values):
     return {sample_key: model.sample(num_samples, temperature, seed=seed,
-                                     label=labels)}
+                                     **kwargs(values))}
 
   out = {
       "log_prob": tf.function(log_prob, input_signature=[
           tf.TensorSpec((None,) + event_shape, tf.float32, name=data_name)
-      ] + labels),
+      ] + extra),
       "sample": tf.function(sample, input_signature=[
           tf.TensorSpec([], tf.int32, name="num_samples"),
           tf.TensorSpec([], tf.float32, name="temperature"),
-          tf.TensorSpec([], tf.int64, name="seed")] + labels)}
+          tf.TensorSpec([], tf.int64, name="seed")] + extra)}
   if model.kind.integer_data:
 
-    def bits_per_dim(pixels, labels=None):
+    def bits_per_dim(pixels, *values):
       pixels = checks.asserted_event_shape(pixels, event_shape, "pixels")
-      return {"bits_per_dim": model.bits_per_dim(pixels, labels)}
+      return {"bits_per_dim": model.bits_per_dim(pixels, **kwargs(values))}
 
     out["bits_per_dim"] = tf.function(bits_per_dim, input_signature=[
         tf.TensorSpec((None,) + event_shape, tf.int32, name="pixels")
-    ] + labels)
+    ] + extra)
   return out
 
 

@@ -93,8 +93,10 @@ def _job_settings(config, model_class):
 def model_spec(config, source):  # pylint: disable=redefined-outer-name
   """The `ModelSpec` `config` describes for `source`; see module docstring."""
   dtype = MIXED_PRECISION.get(config.mixed_precision, "float32")
-  num_classes = None
-  if config.conditional:
+  num_classes = condition_shape = None
+  if config.conditional and source.condition_shape:
+    condition_shape = source.condition_shape      # p(x | conditions)
+  elif config.conditional:                        # p(x | label)
     try:
       source.check_labels()
     except ValueError as e:
@@ -115,7 +117,8 @@ def model_spec(config, source):  # pylint: disable=redefined-outer-name
   try:
     kwargs = model_class.SETTINGS.merge(
         architecture, dict(_job_settings(config, model_class),
-                           num_classes=num_classes))
+                           num_classes=num_classes,
+                           condition_shape=condition_shape))
     if not source.is_vector:
       # The architecture's own check (the image size against the scales),
       # before any work.

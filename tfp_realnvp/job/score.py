@@ -32,9 +32,9 @@ def run_score(config):
     raise BadInput(f"--mode=score scores images; the {config.dataset} "
                    "model is a vector model.")
   model, path = checkpoints.load_model(config, source)
-  if model.num_classes is not None:
-    raise BadInput("--mode=score scores p(x); this model is "
-                   "class-conditional, p(x|y): score with an "
+  if model.num_classes is not None or model.condition_shape is not None:
+    raise BadInput("--mode=score scores p(x); this model is conditional "
+                   "(p(x|y) or p(x|conditions)): score with an "
                    "unconditional model.")
   image_names, pixels = score_inputs.read_for_scoring(
       config.input, source.preprocess, model.image_shape, model.num_levels,

@@ -135,7 +135,10 @@ def _fit(run, model, new_learning_rate):
       RESUME_HINT)
   tty = sys.stdout.isatty()
   in_order = callbacks.RunCallbacks(
-      callbacks.for_run(config, model, run.folder, saver), add_history=True,
+      callbacks.for_run(config, model, run.folder, saver,
+                        source.figure_conditions(
+                            evaluation.figure_rows(config))),
+      add_history=True,
       add_progbar=tty, verbose=1, epochs=config.epochs, steps=steps,
       model=model)
   validation = batches.batched(config, source, "validation", False,

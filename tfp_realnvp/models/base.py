@@ -31,12 +31,12 @@ import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import private_api
 from tfp_realnvp.bijectors import tree
 from tfp_realnvp.models import seeds
 from tfp_realnvp.models import onednn_safe
 from tfp_realnvp import checks
+from tfp_realnvp.models import conditioning
 from tfp_realnvp.models import inputs as model_inputs
 from tfp_realnvp.models import kinds
 from tfp_realnvp.models import settings as settings_lib
@@ -61,6 +61,10 @@ class FlowModel(keras.Model):
       Setting("num_classes", checks.Rule("integer", minimum=1,
                                          optional=True),
               "If set, a class-conditional model p(x | label)."),
+      Setting("condition_shape", checks.Rule("shape", optional=True),
+              "If set, a conditional model p(x | condition): (K,) for a "
+              "vector condition, (H', W', C') for an image of any size "
+              "(`conditioning.py`).", since="0.2.0"),
       Setting("validate_args", checks.Rule("flag"),
               "TFP's meaning: `log_prob` and `encode` refuse points outside "
               "the support and NaN with an error naming them (eagerly "
@@ -81,7 +85,7 @@ class FlowModel(keras.Model):
     cls.__doc__ = (cls.__doc__ or "") + settings_lib.docstring(cls.SETTINGS)
 
   def __init__(self, l2_coeff=5e-5, num_classes=None, validate_args=False,
-               **kwargs):
+               condition_shape=None, **kwargs):
     super().__init__(**kwargs)
     self._set_settings(FlowModel, locals())
     self.metric_tracker = keras.metrics.Mean(name=self.metric_name)
@@ -136,37 +140,24 @@ class FlowModel(keras.Model):
     """The settings that define the function (config.json's guard)."""
     return self.SETTINGS.architecture(self)
 
-  # -- inputs and conditioning ----------------------------------------------
+  # -- inputs and conditioning (`inputs.py`, `conditioning.py`) ------------
 
   @staticmethod
   def split_inputs(inputs):
-    """(x, label or None) of what `call` takes (`inputs.py`)."""
+    """(x, `Given`) of what `call` takes."""
     return model_inputs.unpack(inputs)
 
   @staticmethod
-  def pack_inputs(x, label=None):
-    """What `call` takes for x and (for a conditional model) labels."""
-    return model_inputs.pack(x, label)
+  def pack_inputs(x, label=None, condition=None):
+    """What `call` takes for x and what it is conditioned on."""
+    return model_inputs.pack(x, label, condition)
 
-  def _bijector_kwargs(self, label):
-    if self.num_classes is None:
-      if label is not None:
-        raise ValueError("This model is unconditional; do not pass `label`.")
-      return {}
-    if label is None:
-      raise ValueError(f"This model is class-conditional ({self.num_classes} "
-                       "classes); pass `label`.")
-    return rnvp_bijectors.route_kwargs(
-        self._bijector,
-        {rnvp_bijectors.Coupling: {"label": tf.convert_to_tensor(label)}})
-
-  def _labels_for(self, label, x):
-    """A public call's `label`: checked (`checks.labels`), one per example
-    of the batch `x` (a scalar is every example's)."""
-    if label is None or self.num_classes is None:
-      return label  # `_bijector_kwargs` says what is missing or extra
-    return tf.broadcast_to(checks.labels(label, self.num_classes),
-                           tf.shape(x)[:1])
+  def _given_zeros(self):
+    """A `Given` of one example, for building the weights."""
+    return model_inputs.Given(
+        None if self.num_classes is None else tf.zeros((1,), tf.int32),
+        None if self.condition_shape is None else
+        tf.zeros((1,) + self.condition_shape, self.flow_dtype))
 
   # -- density and sampling -------------------------------------------------
 
@@ -179,33 +170,40 @@ class FlowModel(keras.Model):
         x, self.event_shape, self.flow_dtype, self.support,
         self.validate_args, self.num_levels)
 
-  def flow_log_prob(self, x, label=None):
-    """log p(x) through the flow, for x (of the flow's dtype) inside the
-    support: the training path (no checks)."""
+  def flow_log_prob(self, x, given=model_inputs.NOTHING):
+    """log p(x | given) through the flow, for x (of the flow's dtype) inside
+    the support: the training path (no checks)."""
     return self._distribution.log_prob(
         tf.identity(x),  # a fresh key for TFP's cache
-        bijector_kwargs=self._bijector_kwargs(label))
+        bijector_kwargs=conditioning.bijector_kwargs(self, given))
 
-  def _log_prob_with_support(self, x, label):
+  def _with_given(self, fn, x, label, condition, fill):
+    """fn(x, given) of a public call, also for an empty batch."""
+    given = conditioning.given_for(self, label, condition, x)
+    return onednn_safe.nonempty_batch(
+        lambda x, label, condition: fn(x, model_inputs.Given(label,
+                                                             condition)),
+        [x, *given], [fill, 0, 0.])
+
+  def _log_prob_with_support(self, x, given):
     """-inf where an entry of an example is outside `support`; elsewhere
     the flow's log p(x), through the same ops (outside entries are replaced
     before the flow sees them, so no NaN reaches the gradient)."""
     if self.support is None:
-      return self.flow_log_prob(x, label)
+      return self.flow_log_prob(x, given)
     low, high = self.support
     out = (x < low) | (x > high)
-    log_p = self.flow_log_prob(tf.where(out, self._inside(), x), label)
+    log_p = self.flow_log_prob(tf.where(out, self._inside(), x), given)
     return tf.where(tf.reduce_any(out, axis=list(range(-len(
         self.event_shape), 0))), tf.constant(-math.inf, log_p.dtype), log_p)
 
-  def log_prob(self, x, label=None):
+  def log_prob(self, x, label=None, condition=None):
     """Exact log-density of float `x` (batch + event shape): -inf outside
     the support (an error with `validate_args`); NaN in, NaN out (refused
     with `validate_args`)."""
-    x = self._density_input(x)
-    return onednn_safe.nonempty_batch(self._log_prob_with_support,
-                              [x, self._labels_for(label, x)],
-                              [self._inside(), 0])
+    return self._with_given(self._log_prob_with_support,
+                            self._density_input(x), label, condition,
+                            self._inside())
 
   def sample_latent(self, n, temperature=1.0, seed=None):
     """`n` (a Python int or scalar int32 tensor) standard Normal latents
@@ -221,27 +219,27 @@ class FlowModel(keras.Model):
                                      dtype=self.flow_dtype)
     return z * tf.cast(temperature, self.flow_dtype)
 
-  def decode(self, z, label=None):
+  def decode(self, z, label=None, condition=None):
     """latent -> data: the generative direction (moving batch-norm averages)."""
     z = checks.density_input(z, self.event_shape, self.flow_dtype, what="z")
-    return onednn_safe.nonempty_batch(
-        lambda z, label: self._bijector.forward(
-            tf.identity(z), **self._bijector_kwargs(label)),
-        [z, self._labels_for(label, z)], [0., 0])
+    return self._with_given(
+        lambda z, given: self._bijector.forward(
+            tf.identity(z), **conditioning.bijector_kwargs(self, given)),
+        z, label, condition, 0.)
 
-  def encode(self, x, label=None):
+  def encode(self, x, label=None, condition=None):
     """data -> latent (outside the support: NaN, an error with
     `validate_args`)."""
-    x = self._density_input(x)
-    return onednn_safe.nonempty_batch(
-        lambda x, label: self._bijector.inverse(
-            tf.identity(x), **self._bijector_kwargs(label)),
-        [x, self._labels_for(label, x)], [self._inside(), 0])
+    return self._with_given(
+        lambda x, given: self._bijector.inverse(
+            tf.identity(x), **conditioning.bijector_kwargs(self, given)),
+        self._density_input(x), label, condition, self._inside())
 
-  def sample(self, n, temperature=1.0, seed=None, label=None):
+  def sample(self, n, temperature=1.0, seed=None, label=None, condition=None):
     """`n` samples (0 gives an empty batch); `temperature` (> 0) scales the
     base Normal's standard deviation."""
-    return self.decode(self.sample_latent(n, temperature, seed), label)
+    return self.decode(self.sample_latent(n, temperature, seed), label,
+                       condition)
 
   # -- training -------------------------------------------------------------
 

@@ -9,8 +9,9 @@
 `call(pixels)` (and so `fit`, `evaluate`, `predict`) takes integer pixels in
 {0, ..., num_levels - 1}, dequantizes them with fresh noise, uniform or
 from a learned q(u | x) (`dequantization.py`), and returns the bits/dim
-bound per image (`bits.py`); a class-conditional model takes
-`{"x": pixels, "label": labels}`. `importance_weighted_bits_per_dim` gives
+bound per image (`bits.py`); a conditional model takes
+`{"x": pixels, "label": labels}` and/or `{"x": ..., "condition": c}`
+(`inputs.py`, `conditioning.py`). `importance_weighted_bits_per_dim` gives
 the tighter K-sample bound (over a data set: `scoring.py`).
 """
 
@@ -79,9 +80,10 @@ class RealNVP(base.FlowModel):
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
                l2_coeff=5e-5, dropout=0., seed=None, dequantization="uniform",
-               validate_args=False, **kwargs):
+               validate_args=False, condition_shape=None, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
-                     validate_args=validate_args, **kwargs)
+                     validate_args=validate_args,
+                     condition_shape=condition_shape, **kwargs)
     # Each size an integer >= 1, num_scales too, and the squeezes possible.
     rnvp_bijectors.multiscale.validate(image_shape, num_scales)
     self._set_settings(RealNVP, locals())
@@ -105,6 +107,7 @@ class RealNVP(base.FlowModel):
     return networks.CouplingResNet(
         spec.out_channels, spec.num_filters, self.num_res_blocks,
         mask_channel=spec.mask_channel, num_classes=self.num_classes,
+        condition_shape=self.condition_shape,
         penalize_scale=spec.penalize_scale, dropout=self.dropout,
         dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
 
@@ -134,8 +137,7 @@ class RealNVP(base.FlowModel):
   def _build_flow(self):
     """Creates every weight now, so the model is complete after construction."""
     pixels = tf.zeros((1,) + self.image_shape, tf.int32)
-    self(self.pack_inputs(pixels, None if self.num_classes is None else
-                          tf.zeros((1,), tf.int32)), training=False)
+    self(self.pack_inputs(pixels, *self._given_zeros()), training=False)
 
   # -- bits/dim -------------------------------------------------------------
 
@@ -146,8 +148,8 @@ class RealNVP(base.FlowModel):
   def call(self, inputs, training=None):
     """bits/dim (the bound) of integer pixels, with fresh dequantization
     noise."""
-    pixels, label = self.split_inputs(inputs)
-    log_p, log_q = self.log_weight_parts(pixels, label, self._next_seed())
+    pixels, given = self.split_inputs(inputs)
+    log_p, log_q = self.log_weight_parts(pixels, given, self._next_seed())
     return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
 
   def _next_seed(self):
@@ -160,20 +162,20 @@ class RealNVP(base.FlowModel):
           tf.stack([context.replica_id_in_sync_group, 0]), seed.dtype)
     return seed
 
-  def log_weight_parts(self, pixels, label, seed):
+  def log_weight_parts(self, pixels, given, seed):
     """(log p(y), log q(u | x) or None) for one draw u of the noise from
     the stateless `seed`, y = (pixels + u) / L."""
     u, log_q = self.dequantizer.sample_and_log_prob(pixels, seed,
                                                     dtype=self.flow_dtype)
     y = bits.dequantize(pixels, self.num_levels, u)  # in [0, 1)
-    return self.flow_log_prob(y, label), log_q
+    return self.flow_log_prob(y, given), log_q
 
-  def log_weight(self, pixels, label, seed):
+  def log_weight(self, pixels, given, seed):
     """log p(y) - log q(u | x) for one draw: the importance weight."""
-    log_p, log_q = self.log_weight_parts(pixels, label, seed)
+    log_p, log_q = self.log_weight_parts(pixels, given, seed)
     return log_p if log_q is None else log_p - log_q
 
-  def bits_per_dim(self, pixels, label=None, seed=None):
+  def bits_per_dim(self, pixels, label=None, seed=None, condition=None):
     """bits/dim per image of integer `pixels` (batch + image_shape).
 
     Dequantizes with one draw of the noise (stateless if `seed` is given)
@@ -182,33 +184,30 @@ class RealNVP(base.FlowModel):
     non-integer or out-of-range pixels raise (`checks`), also inside a
     traced function.
     """
-    def score(pixels, label):
+    def score(pixels, given):
       log_p, log_q = self.log_weight_parts(
-          pixels, label, seeds.stateless_seed(seed, stream=1))
+          pixels, given, seeds.stateless_seed(seed, stream=1))
       return bits.bits_per_dim(log_p, self.num_dims, self.num_levels, log_q)
-    pixels = self._checked(pixels)
-    return onednn_safe.nonempty_batch(
-        score, [pixels, self._labels_for(label, pixels)], [0, 0])
+    return self._with_given(score, self._checked(pixels), label, condition, 0)
 
   def importance_weighted_bits_per_dim(self, pixels, num_samples,
-                                       label=None, seed=None):
+                                       label=None, seed=None, condition=None):
     """The `num_samples`-sample importance-weighted bound per image
     (`bits.py`): tighter than `bits_per_dim` as `num_samples` grows. One
     draw's memory: the draws run in a loop with a running log-sum-exp."""
     num_samples = checks.integer(num_samples, "num_samples", 1)
-    pixels = self._checked(pixels)
-    return onednn_safe.nonempty_batch(
-        lambda pixels, label: self.importance_weighted_from_seed(
-            pixels, label, seeds.stateless_seed(seed, stream=1),
+    return self._with_given(
+        lambda pixels, given: self.importance_weighted_from_seed(
+            pixels, given, seeds.stateless_seed(seed, stream=1),
             tf.constant(num_samples)),
-        [pixels, self._labels_for(label, pixels)], [0, 0])
+        self._checked(pixels), label, condition, 0)
 
   @tf.function(reduce_retracing=True)
-  def importance_weighted_from_seed(self, pixels, label, seed, num_samples):
+  def importance_weighted_from_seed(self, pixels, given, seed, num_samples):
     """The importance-weighted bits/dim per example, traced once: a running
     log-sum-exp of the weights of draws from seeds folded from `seed`."""
     def add_draw(k, log_sum):
-      w = self.log_weight(pixels, label,
+      w = self.log_weight(pixels, given,
                           tf.random.experimental.stateless_fold_in(seed, k))
       return tf.experimental.numpy.logaddexp(log_sum, w)
     log_sum = onednn_safe.sequential_loop(
@@ -222,7 +221,7 @@ class RealNVP(base.FlowModel):
     checks.event_shape(pixels, self.image_shape, "pixels")
     return checks.pixels(pixels, self.num_levels)
 
-  def sample(self, n, temperature=1.0, seed=None, label=None):
+  def sample(self, n, temperature=1.0, seed=None, label=None, condition=None):
     """`n` images in [0, 1], shape (n,) + image_shape."""
-    images = super().sample(n, temperature, seed, label)
+    images = super().sample(n, temperature, seed, label, condition)
     return tf.clip_by_value(images, 0., 1.)

@@ -1,36 +1,52 @@
 """What a model's `call` (and so `fit`, `evaluate`, `predict`) takes: the examples.
 
-An unconditional model takes the data alone, `x`; a class-conditional one
-takes `{"x": x, "label": y}`. This module is the one place that structure
-is written: the models unpack it, the data sets (`tfp_realnvp.data`) build
-it, the job and the scores pass it on.
+An unconditional model takes the data alone, `x`; a conditional one takes
+`{"x": x, "label": y}` (class labels), `{"x": x, "condition": c}` (a float
+condition of the model's `condition_shape`), or both. This module is the one
+place that structure is written: the models unpack it, the data sets
+(`tfp_realnvp.data`) build it, the job and the scores pass it on.
 
-    pack(x, label=None)     the examples of x (and labels)
-    unpack(examples)        (x, label or None)
-    map_x(fn)               examples -> the same examples with fn(x)
+    Given(label, condition)   what an example is conditioned on (None: not)
+    pack(x, label=None, condition=None)   the examples
+    unpack(examples)          (x, Given)
+    map_x(fn)                 examples -> the same examples with fn(x)
 """
 
-__all__ = ["X", "LABEL", "pack", "unpack", "map_x"]
+import collections
 
-X, LABEL = "x", "label"
+__all__ = ["X", "LABEL", "CONDITION", "Given", "NOTHING", "pack", "unpack",
+           "map_x"]
+
+X, LABEL, CONDITION = "x", "label", "condition"
+
+# A namedtuple: `tf.nest` and `tf.function` see its tensors (None: absent).
+Given = collections.namedtuple("Given", [LABEL, CONDITION])
+NOTHING = Given(None, None)
 
 
-def pack(x, label=None):
-  """What `call` takes for `x` and, for a conditional model, `label`."""
-  return x if label is None else {X: x, LABEL: label}
+def pack(x, label=None, condition=None):
+  """What `call` takes for `x` and what it is conditioned on."""
+  if label is None and condition is None:
+    return x
+  out = {X: x}
+  if label is not None:
+    out[LABEL] = label
+  if condition is not None:
+    out[CONDITION] = condition
+  return out
 
 
 def unpack(examples):
-  """(x, label or None) of what `call` takes."""
+  """(x, `Given`) of what `call` takes."""
   if isinstance(examples, dict):
-    return examples[X], examples.get(LABEL)
-  return examples, None
+    return examples[X], Given(examples.get(LABEL), examples.get(CONDITION))
+  return examples, NOTHING
 
 
 def map_x(fn):
   """A function of examples (and extra arguments, e.g. a seed) applying
-  `fn(x, *args)` to their data and keeping their labels."""
+  `fn(x, *args)` to their data and keeping what they are conditioned on."""
   def mapped(examples, *args):
-    x, label = unpack(examples)
-    return pack(fn(x, *args), label)
+    x, given = unpack(examples)
+    return pack(fn(x, *args), *given)
   return mapped

@@ -29,6 +29,8 @@ zero output layer, would leave the scale with no gradient; here the tanh
 scale starts at 1.
 """
 
+import math
+
 import keras
 import tensorflow as tf
 
@@ -36,7 +38,7 @@ from tfp_realnvp.models import layers
 from tfp_realnvp.models.layers import WeightNormConv2D
 
 __all__ = ["WeightNormConv2D", "CouplingResNet", "ContextResNet",
-           "CouplingMLP"]
+           "CouplingMLP", "condition_maps"]
 
 
 class CouplingResNet(keras.layers.Layer):
@@ -51,6 +53,8 @@ class CouplingResNet(keras.layers.Layer):
       and the masked image is scaled by 2 after its batch norm.
     num_classes: if set, `call` takes `label` (int, shape (N,)) and the
       network sees its one-hot encoding as extra input channels.
+    condition_shape: if set, `call` takes `condition`, (N,) + this shape,
+      and the network sees `condition_maps` of it as extra input channels.
     `call` also takes `context`, features (N, H, W, F) of what the flow is
     conditioned on (the variational dequantizer's view of the pixels,
     `ContextResNet`); the network sees [context, -context] as extra
@@ -62,7 +66,7 @@ class CouplingResNet(keras.layers.Layer):
 
   def __init__(self, out_channels, num_filters, num_res_blocks,
                mask_channel=False, num_classes=None, penalize_scale=False,
-               dropout=0., **kwargs):
+               dropout=0., condition_shape=None, **kwargs):
     super().__init__(**kwargs)
     self.out_channels = int(out_channels)
     self.num_filters = int(num_filters)
@@ -71,7 +75,13 @@ class CouplingResNet(keras.layers.Layer):
     self.num_classes = num_classes
     self.penalize_scale = bool(penalize_scale)
     self.dropout = float(dropout)  # checked by the model's SETTINGS
+    self.condition_shape = (None if condition_shape is None else
+                            tuple(condition_shape))
     dtype = self.dtype_policy
+    # A vector condition's learned projection (an image needs none).
+    self.condition_projection = (
+        keras.layers.Dense(num_filters, dtype=dtype)
+        if self.condition_shape and len(self.condition_shape) == 1 else None)
     conv = lambda f, k, **kw: WeightNormConv2D(f, k, dtype=dtype, **kw)
     self.bn_in = layers.reference_batch_norm(dtype)
     self.conv_in = conv(num_filters, 3, use_gain=False)
@@ -100,7 +110,7 @@ class CouplingResNet(keras.layers.Layer):
     gains = [conv.magnitude for conv in convs if conv.use_gain]
     return gains + ([self.scale] if self.penalize_scale else [])
 
-  def call(self, x, label=None, context=None):
+  def call(self, x, label=None, context=None, condition=None):
     if self.mask_channel:
       x, mask = x[..., :-1], x[..., -1:]
       h = 2. * self.bn_in(x)
@@ -119,6 +129,12 @@ class CouplingResNet(keras.layers.Layer):
     if context is not None:
       context = tf.cast(context, h.dtype)
       parts += [context, -context]
+    if self.condition_shape:
+      if condition is None:
+        raise ValueError(f"{self.name}: this network is conditional; pass "
+                         "`condition`.")
+      maps = condition_maps(condition, h, self.condition_projection)
+      parts += [maps, -maps]
     h = self.conv_in(tf.nn.relu(tf.concat(parts, axis=-1)))  # (N, H, W, F)
     out = self.skip_in(h)
     for block, skip in zip(self.blocks, self.skips):
@@ -134,7 +150,31 @@ class CouplingResNet(keras.layers.Layer):
             "num_filters": self.num_filters,
             "num_res_blocks": self.num_res_blocks,
             "mask_channel": self.mask_channel, "num_classes": self.num_classes,
-            "penalize_scale": self.penalize_scale, "dropout": self.dropout}
+            "penalize_scale": self.penalize_scale, "dropout": self.dropout,
+            "condition_shape": self.condition_shape}
+
+
+def condition_maps(condition, h, projection=None):
+  """The condition as feature maps on h's grid (N, H, W, F), which a
+  network concatenates to its input (as [maps, -maps] before the ReLU, as
+  it sees [h, -h]).
+
+  A vector condition (N, K) goes through the learned `projection` (K -> F)
+  and is broadcast over H x W: the way cINN (Ardizzone et al. 2019) and
+  nflows' ResidualNet (its `context_features`) feed a vector to every
+  coupling; a projection rather than the raw vector lets each coupling
+  weigh the condition's entries on the scale of its own features. An image
+  condition (N, H', W', C') of any size is resized (bilinear, antialiased
+  when it shrinks) to each scale's H x W, as SRFlow (Lugmayr et al. 2020)
+  feeds its low-resolution image to every scale.
+  """
+  condition = tf.cast(condition, h.dtype)
+  if projection is not None:
+    features = projection(condition)[:, tf.newaxis, tf.newaxis, :]
+    return tf.broadcast_to(features, tf.concat(
+        [tf.shape(h)[:-1], tf.shape(features)[-1:]], 0))
+  size = tf.shape(h)[1:3]
+  return tf.cast(tf.image.resize(condition, size, antialias=True), h.dtype)
 
 
 class ContextResNet(keras.layers.Layer):
@@ -184,15 +224,19 @@ class CouplingMLP(keras.layers.Layer):
     hidden_units: width of each hidden layer.
     num_hidden_layers: number of hidden layers.
     num_classes: if set, `call` takes `label` and sees its one-hot encoding.
+    condition_shape: if set, `call` takes `condition` and sees it
+      (flattened) beside x, as nflows' ResidualNet sees its context.
   """
 
   def __init__(self, out_features, hidden_units=64, num_hidden_layers=2,
-               num_classes=None, **kwargs):
+               num_classes=None, condition_shape=None, **kwargs):
     super().__init__(**kwargs)
     self.out_features = int(out_features)
     self.hidden_units = int(hidden_units)
     self.num_hidden_layers = int(num_hidden_layers)
     self.num_classes = num_classes
+    self.condition_shape = (None if condition_shape is None else
+                            tuple(condition_shape))
     dtype = self.dtype_policy
     self.hidden = [keras.layers.Dense(hidden_units, activation="relu",
                                       dtype=dtype)
@@ -207,10 +251,14 @@ class CouplingMLP(keras.layers.Layer):
     """None: the reference's L2 penalty acts on weight-norm gains only."""
     return []
 
-  def call(self, x, label=None):
+  def call(self, x, label=None, condition=None):
     if self.num_classes:
       x = tf.concat([x, tf.one_hot(tf.cast(label, tf.int32), self.num_classes,
                                    dtype=x.dtype)], axis=-1)
+    if self.condition_shape:
+      flat = tf.reshape(tf.cast(condition, x.dtype),
+                        [tf.shape(x)[0], math.prod(self.condition_shape)])
+      x = tf.concat([x, flat], axis=-1)
     for layer in self.hidden:
       x = layer(x)
     shift, raw = tf.split(self.out(x), 2, axis=-1)
@@ -220,4 +268,5 @@ class CouplingMLP(keras.layers.Layer):
     return {**super().get_config(), "out_features": self.out_features,
             "hidden_units": self.hidden_units,
             "num_hidden_layers": self.num_hidden_layers,
-            "num_classes": self.num_classes}
+            "num_classes": self.num_classes,
+            "condition_shape": self.condition_shape}

@@ -13,7 +13,7 @@ Functions of a `FlowModel`, each one pass over the data:
         `call` over draws, for one batch
 
 `data` is a batched `tf.data.Dataset` of what the model's `call` takes, or
-in-memory examples (and `labels`). The moving batch-norm averages are used.
+in-memory examples (and `labels`, `conditions`). The moving batch-norm averages are used.
 Each batch's draws run inside one traced function (a loop over draws in the
 graph, one draw's memory), so a split is read and decoded once whatever the
 number of draws. `verbose` is Keras' progress display over the batches (0
@@ -31,7 +31,7 @@ __all__ = ["mean_score", "importance_weighted_score", "scores_per_example",
            "mean_over_draws"]
 
 
-def as_batches(model, data, labels=None, batch_size=256):
+def as_batches(model, data, labels=None, batch_size=256, conditions=None):
   """`data` as a batched `tf.data.Dataset` of the model's inputs."""
   if isinstance(data, tf.data.Dataset):
     return data
@@ -50,8 +50,15 @@ def as_batches(model, data, labels=None, batch_size=256):
                      f"model (num_classes={model.num_classes}).")
   label = None if labels is None else np.asarray(
       checks.labels(labels, model.num_classes), np.int32)
+  if (conditions is None) != (model.condition_shape is None):
+    raise ValueError("conditions must be given exactly for a conditional "
+                     f"model (condition_shape={model.condition_shape}).")
+  condition = None if conditions is None else np.broadcast_to(
+      checks.condition(conditions, model.condition_shape, model.flow_dtype,
+                       validate_args=True).numpy(),
+      (len(data),) + model.condition_shape)
   return tf.data.Dataset.from_tensor_slices(
-      model.pack_inputs(data, label)).batch(batch_size)
+      model.pack_inputs(data, label, condition)).batch(batch_size)
 
 
 @tf.function(reduce_retracing=True)
@@ -68,11 +75,11 @@ def mean_over_draws(model, inputs, num_draws):
 
 
 def mean_score(model, data, labels=None, num_draws=1, batch_size=256,
-               verbose=0):
+               verbose=0, conditions=None):
   """Mean of `call` over the examples and `num_draws` draws. On several
   replicas it runs Keras' distributed `predict` once per draw instead."""
   num_draws = checks.integer(num_draws, "num_draws", 1)
-  data = as_batches(model, data, labels, batch_size)
+  data = as_batches(model, data, labels, batch_size, conditions)
   if model.distribute_strategy.num_replicas_in_sync > 1:
     return float(np.mean([np.mean(model.predict(data, verbose=verbose))
                           for _ in range(num_draws)]))
@@ -83,24 +90,26 @@ def mean_score(model, data, labels=None, num_draws=1, batch_size=256,
 
 
 def importance_weighted_score(model, data, num_samples, labels=None,
-                              batch_size=256, seed=0, verbose=0):
+                              batch_size=256, seed=0, verbose=0,
+                              conditions=None):
   """Mean over the examples of the `num_samples`-sample bound; batch i
   draws from the stateless seed folded from (`seed`, i)."""
   bound = _importance_weighted(model, num_samples, seed)
-  data = as_batches(model, data, labels, batch_size)
+  data = as_batches(model, data, labels, batch_size, conditions)
   return _over_batches(model, data, lambda i, inputs: [bound(i, inputs)],
                        verbose)[0]
 
 
 def scores_per_example(model, data, num_draws=1, num_samples=None,
-                       labels=None, batch_size=256, seed=0, verbose=0):
+                       labels=None, batch_size=256, seed=0, verbose=0,
+                       conditions=None):
   """Per example: the mean of `call` over `num_draws` draws, and with
   `num_samples` the importance-weighted bound (batch i's draws from the seed
   folded from (`seed`, i), as `importance_weighted_score`), else None. Two
   NumPy arrays, in the order of `data`: what `--mode=score` writes."""
   draws = tf.constant(checks.integer(num_draws, "num_draws", 1))
   bound = num_samples and _importance_weighted(model, num_samples, seed)
-  data = as_batches(model, data, labels, batch_size)
+  data = as_batches(model, data, labels, batch_size, conditions)
 
   def batch_scores(index, inputs):
     means = [mean_over_draws(model, inputs, draws)]
@@ -116,9 +125,9 @@ def _importance_weighted(model, num_samples, seed):
   base_seed = tf.constant([checks.integer(seed, "seed"), 2], tf.int64)
 
   def bound(index, inputs):
-    pixels, label = model.split_inputs(inputs)
+    pixels, given = model.split_inputs(inputs)
     return model.importance_weighted_from_seed(
-        pixels, label,
+        pixels, given,
         tf.random.experimental.stateless_fold_in(base_seed, index), samples)
   return bound
 

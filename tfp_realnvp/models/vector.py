@@ -47,9 +47,11 @@ class VectorRealNVP(base.FlowModel):
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
-               l2_coeff=0., validate_args=False, **kwargs):
+               l2_coeff=0., validate_args=False, condition_shape=None,
+               **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
-                     validate_args=validate_args, **kwargs)
+                     validate_args=validate_args,
+                     condition_shape=condition_shape, **kwargs)
     self._set_settings(VectorRealNVP, locals())
     steps = []  # data -> latent
     for i in range(self.num_couplings):
@@ -57,7 +59,8 @@ class VectorRealNVP(base.FlowModel):
           rnvp_bijectors.alternating_mask(self.num_features, i % 2),
           networks.CouplingMLP(
               self.num_features, self.hidden_units, self.num_hidden_layers,
-              num_classes=self.num_classes, dtype=self.dtype_policy,
+              num_classes=self.num_classes,
+              condition_shape=self.condition_shape, dtype=self.dtype_policy,
               name=f"mlp_{i}"),
           validate_args=self.validate_args, name=f"coupling_{i}"))
       if self.batch_norm:
@@ -65,8 +68,7 @@ class VectorRealNVP(base.FlowModel):
             dtype=self.flow_dtype, name=f"batch_norm_{i}"))
     self._set_flow(tfb.Chain(steps[::-1], name="encoder"))
     x = tf.zeros((1, self.num_features), self.flow_dtype)
-    self(self.pack_inputs(x, None if self.num_classes is None else
-                          tf.zeros((1,), tf.int32)), training=False)
+    self(self.pack_inputs(x, *self._given_zeros()), training=False)
 
   @property
   def event_shape(self):
@@ -74,5 +76,5 @@ class VectorRealNVP(base.FlowModel):
 
   def call(self, inputs, training=None):
     """Negative log-likelihood per example, in nats."""
-    x, label = self.split_inputs(inputs)
-    return -self.flow_log_prob(tf.cast(x, self.flow_dtype), label)
+    x, given = self.split_inputs(inputs)
+    return -self.flow_log_prob(tf.cast(x, self.flow_dtype), given)
