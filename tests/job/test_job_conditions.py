@@ -91,3 +91,36 @@ def test_bad_condition_arrays_are_refused_before_any_work(tmp_path):
     assert "Traceback" not in out.stderr, out.stderr[-2000:]
     assert re.search(words, out.stderr), out.stderr[-2000:]
     assert not os.path.exists(model_dir / "config.json"), name
+
+
+def _folder_with_conditions(root, rows=None):
+  """40 digit PNGs in a flat folder and their conditions.csv (the ink
+  density and the class / 9, a 2-vector); `rows` replaces the CSV's rows."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  images, labels = load_digits("train")
+  root.mkdir()
+  lines = ["image,ink,digit"]
+  for i in range(40):
+    name = f"d{i:02d}.png"
+    tf.io.write_file(str(root / name), tf.io.encode_png(
+        (images[i] * 15).astype(np.uint8)))
+    lines.append(f"{name},{images[i].mean() / 16:.4f},{labels[i] / 9:.4f}")
+  (root / "conditions.csv").write_text("\n".join(rows or lines) + "\n")
+  return f"--dataset=folder:{root}"
+
+
+def test_a_folder_with_conditions_csv_trains_p_x_given_conditions(tmp_path):
+  dataset = _folder_with_conditions(tmp_path / "pngs")
+  model_dir = tmp_path / "run"
+  out = train_py(dataset, *TINY, "--preset=digits", "--steps_per_epoch=2",
+                 f"--model_dir={model_dir}")
+  assert out.returncode == 0, out.stderr[-3000:]
+  results = json.loads((model_dir / "results.json").read_text())
+  assert results["conditioned_on"] == "conditions of shape (2,)"
+  # A file without a row is named before any work.
+  dataset = _folder_with_conditions(
+      tmp_path / "short", rows=["image,ink,digit", "d00.png,0.1,0.2"])
+  out = train_py(dataset, *TINY, f"--model_dir={tmp_path / 'short_run'}")
+  assert out.returncode != 0 and "Traceback" not in out.stderr
+  assert "conditions.csv has no row for 39 image(s), e.g. d01.png" in (
+      out.stderr)

@@ -9,7 +9,9 @@ different sizes are refused unless `image_size` is given. Every image is
 converted to one colour mode (`preprocess.to_channels`): `color_mode`, or
 by default "rgb" if any image has colour, else "grayscale".
 
-`npz:PATH` is `npz_source.py`'s.
+A `conditions.csv` in the folder (`conditions_csv.py`) gives each image a
+float condition, which `--conditional` then conditions on instead of the
+labels. `npz:PATH` is `npz_source.py`'s.
 
 `image_size` S centre-crops to a square and resizes (antialiased) to
 S x S.
@@ -20,6 +22,7 @@ import functools
 import numpy as np
 
 from tfp_realnvp import storage
+from tfp_realnvp.data import conditions_csv
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import BadInput
@@ -113,6 +116,25 @@ class FolderSource(Source):
     return len(self.index.classes) if self.index.has_labels else None
 
   @functools.cached_property
+  def _conditions(self):
+    """{image path: condition row} from the folder's conditions.csv, or
+    None (`conditions_csv.py`), checked once."""
+    paths = [e.path for e in self.index.entries if not e.header.problem]
+    values = conditions_csv.read(self.index.root, paths)
+    return None if values is None else dict(zip(paths, values))
+
+  @property
+  def condition_shape(self):
+    return None if self._conditions is None else (
+        len(next(iter(self._conditions.values()))),)
+
+  def figure_conditions(self, n):
+    if self._conditions is None:
+      return None
+    return np.stack([self._conditions[e.path]
+                     for e in self.index.split("test")[:n]])
+
+  @functools.cached_property
   def event_shape(self):
     channels = preprocess.COLOR_MODES[self.mode]
     if self.image_size:
@@ -125,7 +147,8 @@ class FolderSource(Source):
 
   def examples(self, split, training=False, seed=0, labels=False):
     import tensorflow as tf
-    if labels:
+    conditions = labels and self.condition_shape is not None
+    if labels and not conditions:
       self.check_labels()
     entries = self.index.split(split)
     if not entries:
@@ -140,8 +163,10 @@ class FolderSource(Source):
         return preprocess.centre_crop_resize(image, self.image_size)
       return tf.cast(tf.ensure_shape(image, shape), tf.int32)
 
-    ds = tf.data.Dataset.from_tensor_slices(
-        inputs.pack(files, classes if labels else None))
+    rows = (np.stack([self._conditions[e.path] for e in entries])
+            if conditions else None)
+    ds = tf.data.Dataset.from_tensor_slices(inputs.pack(
+        files, classes if labels and not conditions else None, rows))
     if training:
       ds = ds.shuffle(len(files), seed=seed)
     ds = ds.map(inputs.map_x(load), num_parallel_calls=tf.data.AUTOTUNE)
