@@ -41,7 +41,8 @@ def _commands(block):
 
 
 def _user_data(folder):
-  """The images the README's blocks name: my_images/, its .npz, my_digits.npy."""
+  """The data the README's blocks name: my_images/, its .npz, my_digits.npy,
+  my_conditions.npz and my_condition_rows.npy."""
   rng = np.random.RandomState(0)
   for label in ("a", "b"):
     os.makedirs(os.path.join(folder, "my_images", label))
@@ -53,6 +54,12 @@ def _user_data(folder):
            images=rng.randint(0, 256, (40, 8, 8)).astype(np.uint8))
   np.save(os.path.join(folder, "my_digits.npy"),  # to score: 8x8 in 0..16
           rng.randint(0, 17, (5, 8, 8)).astype(np.uint8))
+  np.savez(os.path.join(folder, "my_conditions.npz"),  # p(x | 3-vector)
+           images=rng.randint(0, 17, (60, 8, 8)).astype(np.uint8),
+           conditions=rng.normal(size=(60, 3)).astype(np.float32),
+           num_levels=np.array(17))
+  np.save(os.path.join(folder, "my_condition_rows.npy"),
+          np.eye(3, dtype=np.float32))
 
 
 def _tiny(command):

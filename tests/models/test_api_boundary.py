@@ -76,7 +76,8 @@ def test_one_list_of_settings_gives_config_architecture_and_job_flags():
   from tfp_realnvp.models.settings import Settings
   for model_class in (RealNVP, VectorRealNVP):
     model = model_class(**(TINY if model_class is RealNVP else VECTOR))
-    assert list(model.get_config()) == model_class.SETTINGS.names() + ["name"]
+    assert list(model.get_config()) == model_class.SETTINGS.names() + [
+        "name", "dtype"]
     assert set(model.architecture()) == {
         s.name for s in model_class.SETTINGS if s.architecture}
     again = model_class.from_config(model.get_config())

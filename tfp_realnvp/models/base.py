@@ -8,7 +8,8 @@ moving averages), and exposes
 
   * `model.bijector`: latent -> data, `tfb.Invert` of the data -> latent chain;
   * `model.distribution`: `tfd.TransformedDistribution(standard Normal, bijector)`;
-  * `model.log_prob(x, label=None)`, `model.sample(n, temperature, seed, label)`;
+  * `log_prob(x, label, condition)`, `sample(n, temperature, seed, label,
+    condition)`, `encode`, `decode` (conditioning: `conditioning.py`);
   * `compile()` defaults to `default_optimizer()`. The training loss is the
     mean of what `call` returns (bits/dim or nats) plus the L2 penalty:
     `l2_coeff` times the sum of squares of the weights the coupling networks
@@ -16,9 +17,8 @@ moving averages), and exposes
     checkerboard tanh scales), added in nats per example as the reference
     does, i.e. times `loss_units_per_nat` in the loss's own units;
   * `architecture()`: the settings that define the function (`settings.py`).
-
-Scores over data sets are functions of a model (`scoring.py`), its figures
-too (`figures.py`); the job exports it (`job/export.py`).
+Scores over data sets (`scoring.py`) and figures (`figures.py`) are
+functions of a model.
 
 The Keras call context decides which statistics the batch norms use: batch
 statistics under `fit` (`training=True`), moving averages in `evaluate`,
@@ -51,9 +51,8 @@ class FlowModel(keras.Model):
 
   metric_name = "loss_value"
   loss_units_per_nat = 1.0
-  # The constructor's arguments (`settings.py`): subclasses add theirs to
-  # these; get_config(), the architecture guard and the job's flags come
-  # from the one list.
+  # The constructor's arguments (`settings.py`), subclasses add theirs:
+  # get_config(), the architecture guard, the job's flags come from it.
   SETTINGS = settings_lib.Settings(
       Setting("l2_coeff", checks.Rule("number", minimum=0),
               "L2 penalty on the networks' `l2_weights()`, in nats per "
@@ -65,6 +64,11 @@ class FlowModel(keras.Model):
               "If set, a conditional model p(x | condition): (K,) for a "
               "vector condition, (H', W', C') for an image of any size "
               "(`conditioning.py`).", since="0.2.0"),
+      Setting("condition_encoder",
+              checks.Rule("any", optional=True, check=settings_lib.is_layer),
+              "A Keras layer applied to the condition first, trained with "
+              "the model; the couplings see its output (a vector or feature "
+              "maps) in the condition's place.", since="0.2.0", layer=True),
       Setting("validate_args", checks.Rule("flag"),
               "TFP's meaning: `log_prob` and `encode` refuse points outside "
               "the support and NaN with an error naming them (eagerly "
@@ -74,8 +78,7 @@ class FlowModel(keras.Model):
 
   # The density's support: (low, high) for every entry, or None (R^D).
   support = None
-  # What the layers above ask instead of the class (`kinds.py`).
-  kind = kinds.VECTOR
+  kind = kinds.VECTOR  # what the layers above ask, not the class (kinds.py)
   # Pixel values of integer data (image models), else None.
   num_levels = None
 
@@ -85,9 +88,10 @@ class FlowModel(keras.Model):
     cls.__doc__ = (cls.__doc__ or "") + settings_lib.docstring(cls.SETTINGS)
 
   def __init__(self, l2_coeff=5e-5, num_classes=None, validate_args=False,
-               condition_shape=None, **kwargs):
+               condition_shape=None, condition_encoder=None, **kwargs):
     super().__init__(**kwargs)
     self._set_settings(FlowModel, locals())
+    self.condition_features_shape = conditioning.features_shape(self)
     self.metric_tracker = keras.metrics.Mean(name=self.metric_name)
 
   def _set_settings(self, owner, values):
@@ -151,13 +155,6 @@ class FlowModel(keras.Model):
   def pack_inputs(x, label=None, condition=None):
     """What `call` takes for x and what it is conditioned on."""
     return model_inputs.pack(x, label, condition)
-
-  def _given_zeros(self):
-    """A `Given` of one example, for building the weights."""
-    return model_inputs.Given(
-        None if self.num_classes is None else tf.zeros((1,), tf.int32),
-        None if self.condition_shape is None else
-        tf.zeros((1,) + self.condition_shape, self.flow_dtype))
 
   # -- density and sampling -------------------------------------------------
 
@@ -291,8 +288,13 @@ class FlowModel(keras.Model):
       results = {k: tf.reshape(v, [1]) for k, v in results.items()}
     return results
 
-  def get_config(self):
-    return {**self.SETTINGS.values(self), "name": self.name}
+  def get_config(self):  # and Keras' dtype policy: a reload computes alike
+    return {**self.SETTINGS.values(self), "name": self.name,
+            "dtype": self.dtype_policy.name}
+
+  @classmethod
+  def from_config(cls, config):
+    return cls(**cls.SETTINGS.from_config(config))
 
 
 FlowModel.SETTINGS.match(FlowModel)

@@ -15,6 +15,12 @@ shift and log-scale (cINN, Ardizzone et al. 2019; SRFlow, Lugmayr et al.
         example's)
     bijector_kwargs(model, given)           the couplings' keyword
         arguments; a missing or an extra one is a `ValueError` naming it
+    zeros(model)                            a `Given` of one example
+    features_shape(model)                   what the couplings see of a
+        condition: its own shape, or its `condition_encoder`'s output's
+
+A user's `condition_encoder` (a Keras layer, trained with the model) is
+applied to the condition here, once per call, before the couplings see it.
 """
 
 import tensorflow as tf
@@ -23,7 +29,32 @@ from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import checks
 from tfp_realnvp.models.inputs import Given
 
-__all__ = ["given_for", "bijector_kwargs"]
+__all__ = ["given_for", "bijector_kwargs", "features_shape", "zeros"]
+
+
+def zeros(model):
+  """A `Given` of one example, for building the weights."""
+  return Given(
+      None if model.num_classes is None else tf.zeros((1,), tf.int32),
+      None if model.condition_shape is None else
+      tf.zeros((1,) + model.condition_shape, model.flow_dtype))
+
+
+def features_shape(model):
+  """The shape the couplings see of one example's condition (None: no
+  condition); the encoder's output is checked to be a vector or maps."""
+  if model.condition_encoder is None:
+    return model.condition_shape
+  if model.condition_shape is None:
+    raise ValueError("condition_encoder needs condition_shape: the shape of "
+                     "the condition it encodes.")
+  out = model.condition_encoder(tf.zeros((1,) + model.condition_shape,
+                                         model.flow_dtype))
+  shape = tuple(int(d) for d in out.shape[1:])
+  if len(shape) not in (1, 3):
+    raise ValueError(f"condition_encoder must return (batch, F) or (batch, "
+                     f"H', W', F); got {(None,) + shape}.")
+  return shape
 
 
 def given_for(model, label, condition, x):
@@ -59,6 +90,9 @@ def _refuse_mismatch(model, given):
 def bijector_kwargs(model, given):
   """The `bijector_kwargs` of `model.bijector` for `given`."""
   _refuse_mismatch(model, given)
+  if given.condition is not None and model.condition_encoder is not None:
+    given = given._replace(condition=model.condition_encoder(
+        tf.cast(given.condition, model.flow_dtype)))
   kwargs = {name: tf.convert_to_tensor(value)
             for name, value in given._asdict().items() if value is not None}
   if not kwargs:

@@ -26,6 +26,7 @@ from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp.models import seeds
 from tfp_realnvp.models import onednn_safe
 from tfp_realnvp.models import base
+from tfp_realnvp.models import conditioning
 from tfp_realnvp import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
 from tfp_realnvp.models import kinds
@@ -80,10 +81,12 @@ class RealNVP(base.FlowModel):
   def __init__(self, image_shape, num_scales=2, num_res_blocks=2,
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
                l2_coeff=5e-5, dropout=0., seed=None, dequantization="uniform",
-               validate_args=False, condition_shape=None, **kwargs):
+               validate_args=False, condition_shape=None,
+               condition_encoder=None, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
                      validate_args=validate_args,
-                     condition_shape=condition_shape, **kwargs)
+                     condition_shape=condition_shape,
+                     condition_encoder=condition_encoder, **kwargs)
     # Each size an integer >= 1, num_scales too, and the squeezes possible.
     rnvp_bijectors.multiscale.validate(image_shape, num_scales)
     self._set_settings(RealNVP, locals())
@@ -107,7 +110,7 @@ class RealNVP(base.FlowModel):
     return networks.CouplingResNet(
         spec.out_channels, spec.num_filters, self.num_res_blocks,
         mask_channel=spec.mask_channel, num_classes=self.num_classes,
-        condition_shape=self.condition_shape,
+        condition_shape=self.condition_features_shape,
         penalize_scale=spec.penalize_scale, dropout=self.dropout,
         dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
 
@@ -137,7 +140,7 @@ class RealNVP(base.FlowModel):
   def _build_flow(self):
     """Creates every weight now, so the model is complete after construction."""
     pixels = tf.zeros((1,) + self.image_shape, tf.int32)
-    self(self.pack_inputs(pixels, *self._given_zeros()), training=False)
+    self(self.pack_inputs(pixels, *conditioning.zeros(self)), training=False)
 
   # -- bits/dim -------------------------------------------------------------
 

@@ -24,6 +24,8 @@ import dataclasses
 import inspect
 import typing
 
+import keras
+
 from tfp_realnvp import checks
 
 __all__ = ["Setting", "Settings", "docstring"]
@@ -42,12 +44,15 @@ class Setting:
       L2 coefficient, dropout, the noise seed, validate_args).
     since: the version that added it; a model_dir written before has the
       default (so its config.json, which lacks it, still matches).
+    layer: its value is a Keras layer (or None), which `values` serializes
+      and `from_config` builds again (Keras' own serialization).
   """
   name: str
   rule: checks.Rule
   help: str
   architecture: bool = True
   since: typing.Optional[str] = None
+  layer: bool = False   # a Keras layer: its config serialized by Keras
 
 
 class Settings(tuple):
@@ -91,15 +96,22 @@ class Settings(tuple):
             if s.name in values}
 
   def values(self, model):
-    """{name: the model's value}: `get_config()`'s entries."""
-    return {s.name: getattr(model, s.name) for s in self}
+    """{name: the model's value}: `get_config()`'s entries (layers as
+    Keras' serialized configs)."""
+    return {s.name: _serialized(s, getattr(model, s.name)) for s in self}
+
+  def from_config(self, config):
+    """`config` (`values`' form) with its layers built again."""
+    return {k: (keras.saving.deserialize_keras_object(v)
+                if v is not None and self.get(k) and self.get(k).layer
+                else v) for k, v in config.items()}
 
   def architecture(self, model):
     """The entries that define the function (tuples as lists, as JSON has
     them): what config.json holds and a model_dir compares."""
     return {s.name: (list(v) if isinstance(v, tuple) else v)
             for s in self if s.architecture
-            for v in [getattr(model, s.name)]}
+            for v in [_serialized(s, getattr(model, s.name))]}
 
   def added_later(self):
     """{name: default} of the architecture settings added after 0.1.0: the
@@ -115,6 +127,20 @@ class Settings(tuple):
       raise ValueError(f"Unknown setting(s) {unknown}; the model takes "
                        f"{', '.join(self.names())}.")
     return {**base, **{k: v for k, v in overrides.items() if v is not None}}
+
+
+def _serialized(setting, value):
+  if setting.layer and value is not None:
+    return keras.saving.serialize_keras_object(value)
+  return value
+
+
+def is_layer(value):
+  """`checks.Rule`'s check of a layer setting: None or a Keras layer."""
+  if not isinstance(value, keras.layers.Layer):
+    return (f"condition_encoder must be a Keras layer (or None); got "
+            f"{type(value).__name__}.")
+  return None
 
 
 def docstring(settings):

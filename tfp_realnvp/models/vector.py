@@ -16,6 +16,7 @@ import tensorflow as tf
 from tfp_realnvp import bijectors as rnvp_bijectors
 from tfp_realnvp import checks
 from tfp_realnvp.models import base
+from tfp_realnvp.models import conditioning
 from tfp_realnvp.models import networks
 from tfp_realnvp.models.settings import Setting
 from tfp_realnvp.models.settings import Settings
@@ -48,10 +49,11 @@ class VectorRealNVP(base.FlowModel):
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
                l2_coeff=0., validate_args=False, condition_shape=None,
-               **kwargs):
+               condition_encoder=None, **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
                      validate_args=validate_args,
-                     condition_shape=condition_shape, **kwargs)
+                     condition_shape=condition_shape,
+                     condition_encoder=condition_encoder, **kwargs)
     self._set_settings(VectorRealNVP, locals())
     steps = []  # data -> latent
     for i in range(self.num_couplings):
@@ -60,7 +62,8 @@ class VectorRealNVP(base.FlowModel):
           networks.CouplingMLP(
               self.num_features, self.hidden_units, self.num_hidden_layers,
               num_classes=self.num_classes,
-              condition_shape=self.condition_shape, dtype=self.dtype_policy,
+              condition_shape=self.condition_features_shape,
+              dtype=self.dtype_policy,
               name=f"mlp_{i}"),
           validate_args=self.validate_args, name=f"coupling_{i}"))
       if self.batch_norm:
@@ -68,7 +71,7 @@ class VectorRealNVP(base.FlowModel):
             dtype=self.flow_dtype, name=f"batch_norm_{i}"))
     self._set_flow(tfb.Chain(steps[::-1], name="encoder"))
     x = tf.zeros((1, self.num_features), self.flow_dtype)
-    self(self.pack_inputs(x, *self._given_zeros()), training=False)
+    self(self.pack_inputs(x, *conditioning.zeros(self)), training=False)
 
   @property
   def event_shape(self):
