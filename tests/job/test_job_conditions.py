@@ -1,7 +1,8 @@
 """The job on data with conditions, through `train.py` in a subprocess:
-`npz:` data with a `conditions` array train p(x | conditions) with
-`--conditional`, sample at given conditions, and export signatures that
-take them; bad condition arrays are refused by name before any work."""
+`npz:` data with a `conditions` array and folders with a conditions.csv
+train p(x | conditions) with `--conditional`, sample at given conditions,
+score images given theirs, and export signatures that take them; bad
+condition arrays are refused by name before any work."""
 
 import json
 import os
@@ -117,6 +118,18 @@ def test_a_folder_with_conditions_csv_trains_p_x_given_conditions(tmp_path):
   assert out.returncode == 0, out.stderr[-3000:]
   results = json.loads((model_dir / "results.json").read_text())
   assert results["conditioned_on"] == "conditions of shape (2,)"
+  # The score mode reads each image's condition beside it.
+  out = train_py(dataset, *TINY, "--preset=digits", "--mode=score",
+                 f"--input={tmp_path / 'pngs'}", f"--model_dir={model_dir}",
+                 f"--output={tmp_path / 'scores.csv'}")
+  assert out.returncode == 0, out.stderr[-3000:]
+  rows = (tmp_path / "scores.csv").read_text().splitlines()
+  assert rows[0] == "image,bits_per_dim" and len(rows) == 41
+  np.save(tmp_path / "bare.npy", np.zeros((2, 8, 8), np.uint8))
+  out = train_py(dataset, *TINY, "--preset=digits", "--mode=score",
+                 f"--input={tmp_path / 'bare.npy'}", f"--model_dir={model_dir}")
+  assert out.returncode != 0 and "Traceback" not in out.stderr
+  assert "This model is p(x|conditions): give" in out.stderr
   # A file without a row is named before any work.
   dataset = _folder_with_conditions(
       tmp_path / "short", rows=["image,ink,digit", "d00.png,0.1,0.2"])

@@ -59,7 +59,7 @@ def image_arrays(arrays, where):
                  "alone.")
 
 
-def _side_array(values, key, images, path):
+def side_array(values, key, images, path):
   """An .npz's `labels` (one integer class >= 0 per image) or `conditions`
   (one finite float row per image), checked against its images."""
   values = np.asarray(values)
@@ -124,7 +124,7 @@ class NpzSource(Source):
            for k, v in image_arrays(arrays, self.path).items()}
     for key in [k for k in arrays if k.endswith(("labels", "conditions"))]:
       images = out.get(key.rsplit("_", 1)[0] if "_" in key else "images")
-      out[key] = _side_array(arrays[key], key, images, self.path)
+      out[key] = side_array(arrays[key], key, images, self.path)
     shapes = {v.shape[1:] for k, v in out.items() if k.endswith("conditions")}
     if len(shapes) > 1:
       raise BadInput(f"{self.path}: the splits' conditions differ in shape "

@@ -8,7 +8,9 @@ below the folder) or an .npy/.npz array file (`npz_source.image_arrays`,
 `npz_source.check_pixels`; names are the indices). Images are converted to the
 model's colour mode (its channels) and go through `preprocess_fn`, the data
 set's evaluation preprocessing; an image that then does not fit the model
-is refused by name before any scoring.
+is refused by name before any scoring. `read_conditions` reads what a
+model with conditions scores them given: the .npz's `conditions` array or
+the folder's conditions.csv.
 """
 
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 from tfp_realnvp import storage
 from tfp_realnvp.data import npz_source
 from tfp_realnvp.data import user_sources
+from tfp_realnvp.data import conditions_csv
 from tfp_realnvp.data import folder_index
 from tfp_realnvp.data import preprocess
 from tfp_realnvp.data.sources import BadInput
@@ -72,3 +75,17 @@ def read_for_scoring(path, preprocess_fn, image_shape, num_levels,
     pixels.append(p)
   pixels = np.stack([p.numpy() for p in pixels]).astype(np.int32)
   return names, npz_source.check_pixels(pixels, path, num_levels)
+
+
+def read_conditions(path, names):
+  """The conditions of the images `read_for_scoring` named: an .npz's
+  `conditions` array (one row per image) or a folder's conditions.csv
+  (`conditions_csv.py`), as float32 (N,) + shape; None if there are none."""
+  path = storage.expand(path)
+  if storage.isdir(path):
+    return conditions_csv.read(path, names)
+  arrays = storage.load_arrays(path)
+  if "conditions" not in arrays:
+    return None
+  return npz_source.side_array(arrays["conditions"], "conditions",
+                               np.empty(len(names)), path)

@@ -1,7 +1,8 @@
 """`--mode=score`: the bits/dim of each image of `--input`, as a CSV.
 
 The images (a folder of image files or an .npy/.npz array) are read and
-checked by `data/score_inputs.py`, scored by `models/scoring.py` (batched,
+checked by `data/score_inputs.py` (with their conditions, for a model with
+conditions), scored by `models/scoring.py` (batched,
 with progress), and written with the column names of `model_dir.py`.
 """
 
@@ -19,6 +20,22 @@ from tfp_realnvp.job.model_dir import report_names
 from tfp_realnvp.models import scoring
 
 
+def _conditions(path, names, model):
+  """The images' conditions for a model with a condition_shape (else None);
+  missing or misshapen ones are refused by name."""
+  if model.condition_shape is None:
+    return None
+  conditions = score_inputs.read_conditions(path, names)
+  if conditions is None:
+    raise BadInput(f"This model is p(x|conditions): give {path} its "
+                   "conditions (a 'conditions' array in the .npz, or a "
+                   "conditions.csv in the folder).")
+  if tuple(conditions.shape[1:]) != tuple(model.condition_shape):
+    raise BadInput(f"{path}: conditions of shape {conditions.shape[1:]}; the "
+                   f"model takes {tuple(model.condition_shape)}.")
+  return conditions
+
+
 def run_score(config):
   """Writes a CSV of the bits/dim of each image of `--input` (a folder of
   image files or an array file), after the data set's preprocessing: the
@@ -32,17 +49,19 @@ def run_score(config):
     raise BadInput(f"--mode=score scores images; the {config.dataset} "
                    "model is a vector model.")
   model, path = checkpoints.load_model(config, source)
-  if model.num_classes is not None or model.condition_shape is not None:
-    raise BadInput("--mode=score scores p(x); this model is conditional "
-                   "(p(x|y) or p(x|conditions)): score with an "
+  if model.num_classes is not None:
+    raise BadInput("--mode=score scores p(x) or p(x|conditions); this "
+                   "model is class-conditional, p(x|y): score with an "
                    "unconditional model.")
   image_names, pixels = score_inputs.read_for_scoring(
       config.input, source.preprocess, model.image_shape, model.num_levels,
       skip_bad=config.skip_bad_images)
+  conditions = _conditions(config.input, image_names, model)
   means, bounds = scoring.scores_per_example(
       model, pixels, num_draws=config.eval_draws,
       num_samples=config.importance_samples, batch_size=config.batch_size,
-      seed=config.seed, verbose=1 if sys.stdout.isatty() else 2)
+      seed=config.seed, verbose=1 if sys.stdout.isatty() else 2,
+      conditions=conditions)
   columns = {model.metric_name: means}
   if bounds is not None:
     columns[report_names(model).importance_weighted] = bounds
