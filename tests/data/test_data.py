@@ -87,15 +87,26 @@ def test_paper_data_set_through_its_tfds_builder_thentrain_py(
         "train", training=True, seed=0, labels=True).take(8)
               .as_numpy_iterator()]
     assert all(0 <= label < 10 for label in labels) and len(set(labels)) > 1
+  attributes = name == "celeba"  # p(x | the 40 attributes)
+  if attributes:
+    assert source.condition_shape == (40,)
+    assert source.attribute_names[:2] == ("5_o_Clock_Shadow",
+                                          "Arched_Eyebrows")
+    rows = np.stack([ex["condition"] for ex in source.examples(
+        "train", labels=True).as_numpy_iterator()])
+    assert rows.shape == (6, 40) and set(np.unique(rows)) == {0., 1.}
   results = _train_two_steps(tmp_path, f"--flagfile=flags/{name}.flags",
                              f"--data_dir={data_dir}",
-                             *(["--conditional"] if labelled else []),
+                             *(["--conditional"] if labelled or attributes
+                               else []),
                              # MNIST's 10000 test images in batches of 2
                              # were 4 of the test's 5 minutes.
                              last=["--batch_size=500"] if name == "mnist"
                              else ())
   assert results["dataset"] == name
-  assert results["flags"]["conditional"] == labelled
+  assert results["flags"]["conditional"] == (labelled or attributes)
+  if attributes:
+    assert results["conditioned_on"] == "conditions of shape (40,)"
 
 
 def test_any_tfds_image_data_set_by_name(tmp_path, monkeypatch):

@@ -15,6 +15,10 @@ Where the data come from, in this order:
 Splits: the paper reports test bits/dim for CIFAR-10 and validation bits/dim
 for the others, which is the "test" split here; a validation split is carved
 from the training data where TFDS has none.
+
+Conditions: a data set with an `attributes` feature (CelebA's 40 binary
+attributes) gives them to `--conditional` as a float 0/1 vector
+(`attribute_names` order), which then trains p(x | attributes).
 """
 
 import dataclasses
@@ -161,6 +165,36 @@ class TFDSSource(Source):
       return None
     return getattr(features["label"], "num_classes", None)
 
+  @property
+  def attribute_names(self):
+    """The names of a TFDS data set's `attributes` feature (CelebA's 40, in
+    TFDS's order: list_attr_celeba.txt's header), or None."""
+    features = self.builder.info.features
+    if "attributes" not in features:
+      return None
+    return tuple(features["attributes"].keys())
+
+  @property
+  def condition_shape(self):
+    """(number of attributes,): `--conditional` conditions on them."""
+    names = self.attribute_names
+    return None if names is None else (len(names),)
+
+  def _condition(self, example):
+    """The example's attributes as a float 0/1 vector, in `attribute_names`
+    order."""
+    import tensorflow as tf
+    return tf.cast(tf.stack([example["attributes"][k]
+                             for k in self.attribute_names]), tf.float32)
+
+  def figure_conditions(self, n):
+    if self.condition_shape is None:
+      return None
+    import tensorflow as tf
+    split = dict(zip(("train", "validation", "test"), self._splits()))["test"]
+    rows = self.builder.as_dataset(split=split).take(n).map(self._condition)
+    return tf.stack(list(rows)).numpy()
+
   def _preprocess_fn(self):
     return (self.paper.preprocess if self.paper else
             preprocess.at_size(self.image_size))
@@ -170,7 +204,8 @@ class TFDSSource(Source):
 
   def examples(self, split, training=False, seed=0, labels=False):
     import tensorflow_datasets as tfds
-    if labels:
+    conditions = labels and self.condition_shape is not None
+    if labels and not conditions:
       self.check_labels()
     tfds_split = dict(zip(("train", "validation", "test"),
                           self._splits()))[split]
@@ -185,6 +220,7 @@ class TFDSSource(Source):
         split=tfds_split, shuffle_files=training,
         read_config=tfds.ReadConfig(shuffle_seed=int(seed)))
     # TFDS's feature names -> the examples a model takes (`models.inputs`).
-    images = ds.map(lambda ex: inputs.pack(ex["image"],
-                                           ex["label"] if labels else None))
+    images = ds.map(lambda ex: inputs.pack(
+        ex["image"], ex["label"] if labels and not conditions else None,
+        self._condition(ex) if conditions else None))
     return preprocess.apply(images, self._preprocess_fn(), training, seed)
