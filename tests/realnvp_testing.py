@@ -15,6 +15,7 @@ Imported as `realnvp_testing` (setup.cfg puts tests/ on pytest's path);
     tf_only(script, cwd)      a script's last JSON line, run in a process
                               that must not import tfp or this package
     ConvShiftAndLogScale, DenseShiftAndLogScale   random-weight networks
+    ConvParameters            the same for any inner map (a spline's, ...)
     brute_force_log_det, max_rel_err, assert_encoder_exact   exactness
     perturb, perturb_flow_model   weights away from their initialisation
     record, report            measured figures printed after the run
@@ -163,6 +164,34 @@ class ConvShiftAndLogScale(keras.layers.Layer):
   def call(self, x):
     shift, raw = tf.split(self.out(tf.tanh(self.hidden(x))), 2, axis=-1)
     return shift, tf.tanh(raw)
+
+
+class ConvParameters(keras.layers.Layer):
+  """3x3 conv -> tanh -> 3x3 conv to the parameters of any inner map
+  (`elementwise.ElementwiseFactory`), cut by the models' own head; random
+  weights, so the coupling is far from the identity; `stddev` of the output
+  layer's (a spline's or a mixture's steepest slopes grow as e^(raw), and
+  with them how much rounding its inverse amplifies)."""
+
+  def __init__(self, out_channels, factory, hidden=8, dtype="float32",
+               seed=0, stddev=0.15, **kwargs):
+    super().__init__(dtype=dtype, **kwargs)
+    from tfp_realnvp.models import heads  # pylint: disable=g-import-not-at-top
+    self.head = heads.Head.of(factory)
+    self.out_channels = out_channels
+    init = lambda s: keras.initializers.RandomNormal(stddev=0.4, seed=s)
+    self.hidden = keras.layers.Conv2D(
+        hidden, 3, padding="same", kernel_initializer=init(seed),
+        bias_initializer=init(seed + 1), dtype=dtype)
+    out_init = lambda s: keras.initializers.RandomNormal(stddev=stddev, seed=s)
+    self.out = keras.layers.Conv2D(
+        self.head.num_parameters * out_channels, 3, padding="same",
+        kernel_initializer=out_init(seed + 2),
+        bias_initializer=out_init(seed + 3), dtype=dtype)
+
+  def call(self, x):
+    return self.head.split(self.out(tf.tanh(self.hidden(x))),
+                           self.out_channels, 1.)
 
 
 class DenseShiftAndLogScale(keras.layers.Layer):

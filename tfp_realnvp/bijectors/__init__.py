@@ -2,10 +2,12 @@
 
     coupling.py         the coupling equation; `Coupling`, the base
     elementwise.py      its inner transformation: affine (Real NVP), additive (NICE)
+    rq_spline.py, mixture_cdf.py   richer inner maps (Neural Spline Flows, Flow++)
     masked_coupling.py  MaskedCoupling; CheckerboardAffineCoupling, MaskedAffineCoupling
     split_coupling.py   SplitCoupling; ChannelAffineCoupling
     masks.py            the masks
     squeeze.py, factor_out.py, batch_norm.py, logit.py   the other pieces
+    actnorm.py, conv1x1.py   Glow's normalization and channel mixing
     multiscale.py       MultiScale: the paper's architecture, one bijector
     tree.py             one walk over a bijector tree: its networks, batch norms
     routing.py          conditioning kwargs to every bijector of a type
@@ -24,9 +26,13 @@ versions.check()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 
+from tfp_realnvp.bijectors.actnorm import ActNorm
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.batch_norm import BatchStatistics
+from tfp_realnvp.bijectors.conv1x1 import InvertibleConv1x1
 from tfp_realnvp.bijectors import elementwise
+from tfp_realnvp.bijectors.mixture_cdf import logistic_mixture
+from tfp_realnvp.bijectors.rq_spline import spline
 from tfp_realnvp.bijectors import tree
 from tfp_realnvp.bijectors.coupling import Coupling
 from tfp_realnvp.bijectors.elementwise import ElementwiseFactory
@@ -47,6 +53,7 @@ from tfp_realnvp.bijectors.split_coupling import SplitCoupling
 from tfp_realnvp.bijectors.squeeze import Squeeze
 
 __all__ = [
+    "ActNorm",
     "BatchNormalization",
     "BatchStatistics",
     "ChannelAffineCoupling",
@@ -55,6 +62,7 @@ __all__ = [
     "Coupling",
     "ElementwiseFactory",
     "FactorOut",
+    "InvertibleConv1x1",
     "LogitTransform",
     "MaskedAffineCoupling",
     "MaskedCoupling",
@@ -67,5 +75,7 @@ __all__ = [
     "alternating_mask",
     "channel_halves",
     "checkerboard_mask",
+    "logistic_mixture",
     "route_kwargs",
+    "spline",
 ]

@@ -178,22 +178,26 @@ class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
           f"{self.name}: shift_and_log_scale_fn must return "
           f"{_pair_words(names)} for the {self._bijector_fn.name} coupling; "
           f"got {type(out).__name__}.")
-    expected = transformed_like.shape[batch_rank:]
+    entries = transformed_like.shape[batch_rank:]
     results = []
-    for what, t in zip(names, out):
+    for what, size, t in zip(names, self._bijector_fn.parameter_sizes, out):
       t = tf.cast(t, transformed_like.dtype)  # e.g. a bfloat16 network
-      got = t.shape[1:]
+      # (N,) + entries, or (N,) + entries + (size,) for a vector per entry
+      expected = entries if size == 1 else entries.concatenate([size])
       if (t.shape.rank is not None and
-          (t.shape.rank != 1 + self._event_ndims or
-           not got.is_compatible_with(expected))):
+          (t.shape.rank != 1 + expected.rank or
+           not t.shape[1:].is_compatible_with(expected))):
         raise ValueError(
             f"{self.name}: shift_and_log_scale_fn returned {what} of shape "
-            f"{t.shape}; expected (batch,) + {tuple(expected)}, the shape of "
-            "the entries this coupling transforms.")
+            f"{t.shape}; expected (batch,) + {tuple(expected)}: the shape of "
+            "the entries this coupling transforms"
+            + ("" if size == 1 else f", then {size} per entry") + ".")
       if self.validate_args:
         t = tf.ensure_shape(t, [None] + expected.as_list())
       t = _unflatten_batch(t, batch_shape, batch_rank)
-      results.append(t if transformed is None else t * transformed)
+      if transformed is not None:
+        t = t * (transformed if size == 1 else transformed[..., tf.newaxis])
+      results.append(t)
     return results
 
 

@@ -10,8 +10,12 @@ which the coupling applies to the transformed entries (`coupling.py`):
 
 The network returns the parameters in the order of `parameter_names`:
 `(shift, log_scale)` for `affine`, `(shift,)` (or the tensor alone) for
-`additive`. Any other element-wise TFP bijector plugs in the same way, e.g.
-`ElementwiseFactory("scale", ("log_scale",), lambda s: tfb.Scale(log_scale=s))`.
+`additive`, each shaped like the transformed entries; a parameter whose
+`parameter_sizes` entry is k > 1 has one more axis of size k (a spline's K
+bin widths per entry, `rq_spline.py`; a mixture's K components,
+`mixture_cdf.py`). Any other element-wise TFP bijector plugs in the same
+way, e.g. `ElementwiseFactory("scale", ("log_scale",), lambda s:
+tfb.Scale(log_scale=s))`.
 
 The contract: with all its parameters zero, `g` is the identity (true of
 the shift, the scale and the affine maps). A masked coupling zeroes the
@@ -38,10 +42,25 @@ class ElementwiseFactory:
     name: what the transformation is called in messages ("affine").
     parameter_names: the network's outputs, in order.
     make: callable(*parameters) -> an element-wise `tfb.Bijector`.
+    parameter_sizes: per parameter, 1 (shaped like the entries) or k (one
+      more axis of size k); all 1 if not given.
   """
   name: str
   parameter_names: typing.Tuple[str, ...]
   make: typing.Callable[..., tfb.Bijector]
+  parameter_sizes: typing.Optional[typing.Tuple[int, ...]] = None
+
+  def __post_init__(self):
+    sizes = self.parameter_sizes or (1,) * len(self.parameter_names)
+    if len(sizes) != len(self.parameter_names) or min(sizes) < 1:
+      raise ValueError(f"{self.name}: parameter_sizes {sizes} must give one "
+                       f"size >= 1 per parameter {self.parameter_names}.")
+    object.__setattr__(self, "parameter_sizes", tuple(int(k) for k in sizes))
+
+  @property
+  def num_parameters(self):
+    """Network outputs per transformed entry (2 for affine)."""
+    return sum(self.parameter_sizes)
 
   def __call__(self, *parameters):
     return self.make(*parameters)

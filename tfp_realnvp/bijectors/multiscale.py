@@ -14,6 +14,12 @@ resolution):
   * last scale: 4 checkerboard couplings (parity 1, 0, 1, 0), each followed
     by batch norm.
 
+Every coupling applies `bijector_fn` (`elementwise.py`; the paper's affine
+by default, or `rq_spline.py`, `mixture_cdf.py`); `batch_norm_fn` may
+give another normalization (`actnorm.py`); `permutation_fn` may put a
+bijector before each coupling (Glow's `conv1x1.py`: a learned mixing of
+the channels instead of only the fixed alternation of masks).
+
 Width schedule (the reference's): the networks of scale i have
 `num_filters * 2**i` feature maps in the checkerboard couplings and twice
 that in the channel couplings. `plan` decides every coupling's network
@@ -28,10 +34,11 @@ import dataclasses
 import tensorflow_probability as tfp
 
 from tfp_realnvp import checks
+from tfp_realnvp.bijectors import elementwise
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
 from tfp_realnvp.bijectors.factor_out import FactorOut
-from tfp_realnvp.bijectors.masked_coupling import CheckerboardAffineCoupling
-from tfp_realnvp.bijectors.split_coupling import ChannelAffineCoupling
+from tfp_realnvp.bijectors.masked_coupling import CheckerboardCoupling
+from tfp_realnvp.bijectors.split_coupling import SplitCoupling
 from tfp_realnvp.bijectors.squeeze import Squeeze
 
 tfb = tfp.bijectors
@@ -65,6 +72,12 @@ class NetworkSpec:
   scale: int
   index: int
   parity: int = 0
+
+  @property
+  def in_channels(self):
+    """Channels of the coupling's input: C for a checkerboard coupling (it
+    transforms them all), 2 C_out for a channel coupling (half of them)."""
+    return self.out_channels if self.mask_channel else 2 * self.out_channels
 
 
 def validate(image_shape, num_scales):
@@ -129,37 +142,45 @@ class MultiScale(tfb.Composition):
     num_filters: feature maps of the first scale's checkerboard networks.
     batch_norm_fn: callable(NetworkSpec) -> the batch-norm bijector after
       that coupling (default: `BatchNormalization`), or None for none.
+    bijector_fn: the couplings' inner transformation (an
+      `elementwise.ElementwiseFactory`; the paper's affine by default).
+    permutation_fn: None, or callable(NetworkSpec) -> a bijector applied
+      before that coupling (data -> latent), e.g. `InvertibleConv1x1`.
     validate_args: Python `bool`.
     name: Python `str`; the key of this bijector's kwargs in a `tfb.Chain`.
   """
 
   def __init__(self, image_shape, num_scales, coupling_network_fn,
                num_filters=32, batch_norm_fn=_default_batch_norm,
-               validate_args=False, name="multiscale"):
+               validate_args=False, name="multiscale",
+               bijector_fn=elementwise.affine, permutation_fn=None):
     parameters = dict(locals())
     validate(image_shape, num_scales)
     self._image_shape = tuple(int(d) for d in image_shape)
     self._num_scales = int(num_scales)
     checks.callable_(coupling_network_fn, "coupling_network_fn")
-    if batch_norm_fn is not None:
-      checks.callable_(batch_norm_fn, "batch_norm_fn")
+    for fn, what in ((batch_norm_fn, "batch_norm_fn"),
+                     (permutation_fn, "permutation_fn")):
+      if fn is not None:
+        checks.callable_(fn, what)
     scales = plan(self._image_shape, self._num_scales,
                   checks.integer(num_filters, "num_filters", 1))
 
     def step(kind, spec):
-      coupling = kind(spec.parity, coupling_network_fn(spec),
+      coupling = kind(spec.parity, coupling_network_fn(spec), bijector_fn,
                       validate_args=validate_args,
                       name=f"coupling_{spec.index}")
-      return [coupling] + ([batch_norm_fn(spec)] if batch_norm_fn else [])
+      return (([permutation_fn(spec)] if permutation_fn else []) + [coupling]
+              + ([batch_norm_fn(spec)] if batch_norm_fn else []))
 
     inner = None  # built from the last scale outwards
     for i in reversed(range(self._num_scales)):
       checkerboard, channel = scales[i]
       steps = [b for s in checkerboard
-               for b in step(CheckerboardAffineCoupling, s)]  # data -> latent
+               for b in step(CheckerboardCoupling, s)]  # data -> latent
       if channel:
         steps.append(Squeeze(ordered=False))
-        steps += [b for s in channel for b in step(ChannelAffineCoupling, s)]
+        steps += [b for s in channel for b in step(SplitCoupling, s)]
         steps.append(tfb.Invert(Squeeze(ordered=False)))
         steps.append(FactorOut(inner, name=f"factor_out_{i}"))
       inner = tfb.Chain(steps[::-1], name=f"scale_{i}")

@@ -9,6 +9,9 @@ flow it holds comes from this walk:
 
     networks(tree)               each coupling's network, in that order
     batch_norm_statistics(tree)  each batch norm's moving-statistics layer
+    actnorm_parameters(tree)     each ActNorm's layer (shift, scale, flag)
+    conv1x1_factors(tree)        each 1x1 convolution's layer (W's factors)
+    model_layers(tree)           all of these, as a model's attributes
     l2_weights(tree, ...)        what each network lists in `l2_weights()`
 
 so the bijector tree is the one owner of the flow's layers.
@@ -17,13 +20,16 @@ so the bijector tree is the one owner of the flow's layers.
 import tensorflow_probability as tfp
 
 from tfp_realnvp import private_api
+from tfp_realnvp.bijectors.actnorm import ActNorm
 from tfp_realnvp.bijectors.batch_norm import BatchNormalization
+from tfp_realnvp.bijectors.conv1x1 import InvertibleConv1x1
 from tfp_realnvp.bijectors.coupling import Coupling
 from tfp_realnvp.bijectors.factor_out import FactorOut
 
 tfb = tfp.bijectors
 
 __all__ = ["children", "walk", "networks", "batch_norm_statistics",
+           "actnorm_parameters", "conv1x1_factors", "model_layers",
            "l2_weights"]
 
 
@@ -60,6 +66,31 @@ def batch_norm_statistics(*trees):
   """Every batch-norm bijector's statistics layer, in walk order."""
   return [b.statistics for tree in trees for b in walk(tree)
           if isinstance(b, BatchNormalization)]
+
+
+def actnorm_parameters(*trees):
+  """Every ActNorm's layer, in walk order."""
+  return [b.parameters_layer for tree in trees for b in walk(tree)
+          if isinstance(b, ActNorm)]
+
+
+def conv1x1_factors(*trees):
+  """Every invertible 1x1 convolution's layer, in walk order."""
+  return [b.factors for tree in trees for b in walk(tree)
+          if isinstance(b, InvertibleConv1x1)]
+
+
+def model_layers(flow):
+  """{attribute: layers} a model exposes: `coupling_networks` and
+  `batch_norm_statistics` always, `actnorm_parameters` and
+  `conv1x1_factors` when the flow has them (so a paper model's weights
+  files are laid out as they always were)."""
+  found = {"coupling_networks": networks(flow),
+           "batch_norm_statistics": batch_norm_statistics(flow),
+           "actnorm_parameters": actnorm_parameters(flow),
+           "conv1x1_factors": conv1x1_factors(flow)}
+  return {name: layers for name, layers in found.items()
+          if layers or name in ("coupling_networks", "batch_norm_statistics")}
 
 
 def l2_weights(*parts):
