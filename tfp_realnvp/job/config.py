@@ -37,9 +37,7 @@ def _setting(section, default, help_text, *, choices=None, minimum=None,
   Args:
     section: one of `SECTIONS`.
     choices: the allowed values.
-    minimum: the smallest allowed value (inclusive).
-    above: values must be greater than this.
-    below: values must be less than this.
+    minimum, above, below: bounds (minimum inclusive, the others not).
     check: callable(value) -> an error message, or None if the value is fine.
 
   The bounds become a `checks.Rule` (`RULES`, made once the field's type is
@@ -118,6 +116,9 @@ class JobConfig:
       "model", "num_filters", "The preset's num_filters, overridden.",
       default=None)
   dequantization: str = _from_model("model", "dequantization")
+  coupling: str = _from_model("model", "coupling")
+  normalization: str = _from_model("model", "normalization")
+  permutation: str = _from_model("model", "permutation")
   conditional: bool = _model(
       False, "Train a conditional model: p(x|conditions) on data with "
       "conditions (npz: with a 'conditions' array), else p(x|y) on "

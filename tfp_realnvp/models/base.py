@@ -114,8 +114,8 @@ class FlowModel(keras.Model):
     Its networks and batch-norm statistics become Keras attributes, in the
     order of the tree's walk (the order checkpoints hold them in).
     """
-    self.coupling_networks = tree.networks(encoder)
-    self.batch_norm_statistics = tree.batch_norm_statistics(encoder)
+    for name, layers in tree.model_layers(encoder).items():
+      setattr(self, name, layers)   # e.g. self.coupling_networks = [...]
     self._bijector = tfb.Invert(encoder, name="generator")
     base = tfd.Sample(
         tfd.Normal(tf.zeros([], self.flow_dtype), tf.ones([], self.flow_dtype)),

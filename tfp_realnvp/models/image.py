@@ -29,6 +29,7 @@ from tfp_realnvp.models import base
 from tfp_realnvp.models import conditioning
 from tfp_realnvp import checks
 from tfp_realnvp.models import dequantization as dequantization_lib
+from tfp_realnvp.models import flow_parts
 from tfp_realnvp.models import kinds
 from tfp_realnvp.models import networks
 from tfp_realnvp.models import presets
@@ -74,7 +75,21 @@ class RealNVP(base.FlowModel):
               "Dequantization noise: uniform (the paper's; the score is the "
               "uniform bound) or variational (a flow q(u|x) learned with the "
               "model, Flow++; the score is the bound with q's log-density).",
-              since="0.2.0"))
+              since="0.2.0"),
+      Setting("coupling", checks.Rule("choice", choices=flow_parts.COUPLINGS),
+              "The couplings' inner map: affine (the paper's), additive "
+              "(NICE), spline (rational-quadratic) or logistic_mixture "
+              "(Flow++) (`flow_parts.py`).", since="0.2.0"),
+      Setting("normalization",
+              checks.Rule("choice", choices=flow_parts.NORMALIZATIONS),
+              "After each coupling: batch_norm (the paper's) or actnorm "
+              "(Glow's, initialised from the first training batch).",
+              since="0.2.0"),
+      Setting("permutation",
+              checks.Rule("choice", choices=flow_parts.PERMUTATIONS),
+              "Before each coupling: reference (nothing; the paper's "
+              "alternating masks) or conv1x1 (Glow's invertible 1x1 "
+              "convolution).", since="0.2.0"))
 
   support = (0., 1.)
 
@@ -82,7 +97,8 @@ class RealNVP(base.FlowModel):
                num_filters=32, num_levels=256, alpha=0.05, num_classes=None,
                l2_coeff=5e-5, dropout=0., seed=None, dequantization="uniform",
                validate_args=False, condition_shape=None,
-               condition_encoder=None, **kwargs):
+               condition_encoder=None, coupling="affine",
+               normalization="batch_norm", permutation="reference", **kwargs):
     super().__init__(l2_coeff=l2_coeff, num_classes=num_classes,
                      validate_args=validate_args,
                      condition_shape=condition_shape,
@@ -95,7 +111,10 @@ class RealNVP(base.FlowModel):
         rnvp_bijectors.MultiScale(
             self.image_shape, self.num_scales, self._coupling_network,
             num_filters=self.num_filters, batch_norm_fn=self._batch_norm,
-            validate_args=self.validate_args),
+            validate_args=self.validate_args,
+            bijector_fn=flow_parts.inner(self.coupling),
+            permutation_fn=(None if self.permutation == "reference" else
+                            self._permutation)),
         rnvp_bijectors.LogitTransform(self.alpha,
                                       validate_args=self.validate_args),
     ], name="encoder"))
@@ -112,12 +131,18 @@ class RealNVP(base.FlowModel):
         mask_channel=spec.mask_channel, num_classes=self.num_classes,
         condition_shape=self.condition_features_shape,
         penalize_scale=spec.penalize_scale, dropout=self.dropout,
-        dtype=self.dtype_policy, name=f"coupling_net_{spec.index}")
+        head=flow_parts.head(self.coupling), dtype=self.dtype_policy,
+        name=f"coupling_net_{spec.index}")
 
   def _batch_norm(self, spec):
-    """The batch norm after the coupling `spec`, in the flow's dtype."""
-    return rnvp_bijectors.BatchNormalization(
-        dtype=self.flow_dtype, name=f"batch_norm_{spec.index}")
+    """The normalization after the coupling `spec`, in the flow's dtype."""
+    return flow_parts.normalization(self.normalization, self.flow_dtype,
+                                    spec.index)
+
+  def _permutation(self, spec):
+    """The mixing before the coupling `spec` (`flow_parts.permutation`)."""
+    return flow_parts.permutation(self.permutation, spec.in_channels,
+                                  self.seed, self.flow_dtype, spec.index)
 
   @property
   def event_shape(self):

@@ -34,6 +34,7 @@ import math
 import keras
 import tensorflow as tf
 
+from tfp_realnvp.models import heads
 from tfp_realnvp.models import layers
 from tfp_realnvp.models.layers import WeightNormConv2D
 
@@ -62,11 +63,13 @@ class CouplingResNet(keras.layers.Layer):
     penalize_scale: the tanh scale carries the L2 penalty (the reference's
       checkerboard couplings; the weight is then named `rescaling_scale`).
     dropout: dropout rate inside each residual block under `fit` (0: none).
+    head: the inner transformation's parameters (`heads.Head`; None: the
+      affine's `shift, log_scale`).
   """
 
   def __init__(self, out_channels, num_filters, num_res_blocks,
                mask_channel=False, num_classes=None, penalize_scale=False,
-               dropout=0., condition_shape=None, **kwargs):
+               dropout=0., condition_shape=None, head=None, **kwargs):
     super().__init__(**kwargs)
     self.out_channels = int(out_channels)
     self.num_filters = int(num_filters)
@@ -75,6 +78,7 @@ class CouplingResNet(keras.layers.Layer):
     self.num_classes = num_classes
     self.penalize_scale = bool(penalize_scale)
     self.dropout = float(dropout)  # checked by the model's SETTINGS
+    self.head = heads.Head.from_config(head)
     self.condition_shape = (None if condition_shape is None else
                             tuple(condition_shape))
     dtype = self.dtype_policy
@@ -95,10 +99,11 @@ class CouplingResNet(keras.layers.Layer):
     self.drop = (keras.layers.Dropout(self.dropout, dtype=dtype)
                  if self.dropout else tf.identity)
     self.bn_out = layers.reference_batch_norm(dtype)
-    self.conv_out = conv(2 * out_channels, 1, zero_gain=True)
+    self.conv_out = conv(self.head.num_parameters * out_channels, 1,
+                         zero_gain=True)
 
   def build(self, input_shape):
-    self.scale = self.add_weight(
+    self.scale = None if not self.head.bounds_scale else self.add_weight(
         name="rescaling_scale" if self.penalize_scale else "scale", shape=(),
         initializer="ones")
 
@@ -108,7 +113,8 @@ class CouplingResNet(keras.layers.Layer):
     convs = [self.conv_in, self.skip_in, *self.skips, self.conv_out,
              *(conv for block in self.blocks for conv in block.parts()[1::2])]
     gains = [conv.magnitude for conv in convs if conv.use_gain]
-    return gains + ([self.scale] if self.penalize_scale else [])
+    return gains + ([self.scale] if self.penalize_scale and self.scale
+                    is not None else [])
 
   def call(self, x, label=None, context=None, condition=None):
     if self.mask_channel:
@@ -141,9 +147,8 @@ class CouplingResNet(keras.layers.Layer):
       bn1, conv1, bn2, conv2 = block.parts()
       h = h + conv2(self.drop(tf.nn.relu(bn2(conv1(tf.nn.relu(bn1(h)))))))
       out = out + skip(h)
-    out = self.conv_out(tf.nn.relu(self.bn_out(out)))     # (N, H, W, 2 C_out)
-    shift, raw = tf.split(out, 2, axis=-1)
-    return shift, self.scale * tf.tanh(raw)
+    out = self.conv_out(tf.nn.relu(self.bn_out(out)))  # (N, H, W, P C_out)
+    return self.head.split(out, self.out_channels, self.scale)
 
   def get_config(self):
     return {**super().get_config(), "out_channels": self.out_channels,
@@ -151,7 +156,8 @@ class CouplingResNet(keras.layers.Layer):
             "num_res_blocks": self.num_res_blocks,
             "mask_channel": self.mask_channel, "num_classes": self.num_classes,
             "penalize_scale": self.penalize_scale, "dropout": self.dropout,
-            "condition_shape": self.condition_shape}
+            "condition_shape": self.condition_shape,
+            "head": self.head.get_config()}
 
 
 def condition_maps(condition, h, projection=None):
@@ -226,26 +232,29 @@ class CouplingMLP(keras.layers.Layer):
     num_classes: if set, `call` takes `label` and sees its one-hot encoding.
     condition_shape: if set, `call` takes `condition` and sees it
       (flattened) beside x, as nflows' ResidualNet sees its context.
+    head: as `CouplingResNet`'s.
   """
 
   def __init__(self, out_features, hidden_units=64, num_hidden_layers=2,
-               num_classes=None, condition_shape=None, **kwargs):
+               num_classes=None, condition_shape=None, head=None, **kwargs):
     super().__init__(**kwargs)
     self.out_features = int(out_features)
     self.hidden_units = int(hidden_units)
     self.num_hidden_layers = int(num_hidden_layers)
     self.num_classes = num_classes
+    self.head = heads.Head.from_config(head)
     self.condition_shape = (None if condition_shape is None else
                             tuple(condition_shape))
     dtype = self.dtype_policy
     self.hidden = [keras.layers.Dense(hidden_units, activation="relu",
                                       dtype=dtype)
                    for _ in range(num_hidden_layers)]
-    self.out = keras.layers.Dense(2 * out_features, kernel_initializer="zeros",
-                                  dtype=dtype)
+    self.out = keras.layers.Dense(self.head.num_parameters * out_features,
+                                  kernel_initializer="zeros", dtype=dtype)
 
   def build(self, input_shape):
-    self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
+    self.scale = None if not self.head.bounds_scale else self.add_weight(
+        name="scale", shape=(), initializer="ones")
 
   def l2_weights(self):
     """None: the reference's L2 penalty acts on weight-norm gains only."""
@@ -261,12 +270,12 @@ class CouplingMLP(keras.layers.Layer):
       x = tf.concat([x, flat], axis=-1)
     for layer in self.hidden:
       x = layer(x)
-    shift, raw = tf.split(self.out(x), 2, axis=-1)
-    return shift, self.scale * tf.tanh(raw)
+    return self.head.split(self.out(x), self.out_features, self.scale)
 
   def get_config(self):
     return {**super().get_config(), "out_features": self.out_features,
             "hidden_units": self.hidden_units,
             "num_hidden_layers": self.num_hidden_layers,
             "num_classes": self.num_classes,
-            "condition_shape": self.condition_shape}
+            "condition_shape": self.condition_shape,
+            "head": self.head.get_config()}
