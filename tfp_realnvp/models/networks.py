@@ -1,7 +1,9 @@
 """The s/t networks of Real NVP (paper section 4.1; reference `resnet`, `conv_layer`).
 
-`CouplingResNet` is the network of one image coupling; it returns
-`(shift, log_scale)` as the couplings of `tfp_realnvp.bijectors` expect:
+`CouplingResNet` is the network of one image coupling; it returns the
+parameters of the coupling's inner map as the couplings of
+`tfp_realnvp.bijectors` expect (`(shift, log_scale)` for the paper's affine
+map; `heads.Head` cuts the last layer for any other, e.g. a spline's bins):
 
     input (N, H, W, C_in)  [checkerboard: C masked channels + 1 mask channel]
       -> BN (no gamma), [h, -h] (x2 and mask channel for checkerboard), ReLU
@@ -11,10 +13,11 @@
          (dropout, off by default, is not in the paper: a regulariser for
          small data sets, as in Flow++)
          with a 1x1 skip projection of every block output summed into `out`
-      -> BN, ReLU, 1x1 conv to 2 * C_out
-      -> shift = first C_out channels,
+      -> BN, ReLU, 1x1 conv to k * C_out (k = the head's parameters per
+         entry: 2 for the affine map)
+      -> affine: shift = first C_out channels,
          log_scale = scale * tanh(last C_out channels), `scale` one learned
-         scalar per coupling.
+         scalar per coupling; other inner maps: `heads.Head.split`.
 
 Weight normalisation (Salimans & Kingma 2016) as in the reference
 (`layers.py`): learned per-filter gains named `magnitude`. The reference's
