@@ -4,6 +4,9 @@ and execution mode; TFP's own `tfb.Glow` as the in-framework baseline.
     python benchmarks/speed.py                      # the whole table
     python benchmarks/speed.py --rows=cifar10_small:function,glow_small:function
     python benchmarks/speed.py --baseline=b9131f9   # old and new, side by side
+    python benchmarks/speed.py --rows=digits:function,digits_spline:function
+        # a coupling (or ActNorm, or 1x1 convolutions) against the affine
+        # model of the same shape: `PIECES`, ratios printed at the end
 
 Each row runs in a fresh process (so its peak resident memory is its own).
 Thread pools and graph optimiser: `--threads=auto` (default) lets the
@@ -56,6 +59,25 @@ MODELS = {
     "cifar10_small": ("32x32x3, 2 scales, 32 filters, 4 blocks", "cifar10",
                       dict(num_filters=32, num_res_blocks=4)),
     "imagenet32": ("imagenet32 preset, 32x32x3, 4 scales", "imagenet32", {}),
+}
+# The couplings and Glow's pieces (`RealNVP(coupling=, normalization=,
+# permutation=)`) on the digits and cifar10-small shapes: compared with
+# their shape's affine row in the same run (revisions before 0.2.0 lack them).
+PIECES = {
+    "spline": dict(coupling="spline"),
+    "mixture": dict(coupling="logistic_mixture"),
+    "additive": dict(coupling="additive"),
+    "actnorm": dict(normalization="actnorm"),
+    "conv1x1": dict(normalization="actnorm", permutation="conv1x1"),
+}
+for _shape in ("digits", "cifar10_small"):
+  for _piece, _settings in PIECES.items():
+    _description, _preset, _overrides = MODELS[_shape]
+    MODELS[f"{_shape}_{_piece}"] = (
+        f"{_description}; " + ", ".join(f"{k}={v}"
+                                        for k, v in _settings.items()),
+        _preset, dict(_overrides, **_settings))
+MODELS.update({
     # tfb.Glow, 2 levels like num_scales=2, GlowDefaultNetwork with
     # `hidden` channels; steps chosen for the parameter count of the
     # matching Real NVP row.
@@ -63,7 +85,7 @@ MODELS = {
                      dict(blocks=2, steps=20, hidden=600), "cifar10"),
     "glow_small": ("tfb.Glow, 32x32x3, 2 blocks x 4 steps, 400 hidden",
                    dict(blocks=2, steps=4, hidden=400), "cifar10_small"),
-}
+})
 MODES = ("eager", "function", "xla")
 DEFAULT_ROWS = [f"{m}:{mode}" for m in ("digits_small", "digits",
                                         "cifar10_small", "cifar10",
@@ -356,6 +378,29 @@ def _ratio_row(name, mode, new, old):
           f"**{ratio('first')}** | **{ratio('peak_gb')}** | | | |")
 
 
+def _piece_of(name):
+  """(the affine row's name, the piece) of a `PIECES` row, else None."""
+  for piece in PIECES:
+    if name.endswith("_" + piece):
+      return name[:-len(piece) - 1], piece
+  return None
+
+
+def _print_piece_ratios(results):
+  """Each piece's row against its shape's affine row, same mode, this run."""
+  lines = []
+  for row, r in results.items():
+    name, mode = row.split(":")
+    affine = results.get(f"{(_piece_of(name) or [None])[0]}:{mode}")
+    if affine:
+      lines.append(f"{row} / {_piece_of(name)[0]}:{mode}: " + ", ".join(
+          f"{k} {r[k] / affine[k]:.2f}x" for k in
+          ("params", "train", "log_prob", "sample", "first", "peak_gb")))
+  if lines:
+    print("\nEach piece against the affine model of its shape:\n" +
+          "\n".join(lines))
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--rows", default=",".join(DEFAULT_ROWS),
@@ -391,7 +436,7 @@ def main():
     name, mode = row.split(":")
     steps = args.eager_steps if mode == "eager" else None
     old = None
-    if baseline and not name.startswith("glow"):
+    if baseline and not name.startswith("glow") and not _piece_of(name):
       old = _child(row, args, steps, package_root=baseline[0])
       if old:
         print(_row(name, mode, f"old {baseline[1]}", old), flush=True)
@@ -402,6 +447,7 @@ def main():
     print(_row(name, mode, "new" if baseline else "", r), flush=True)
     if old:
       print(_ratio_row(name, mode, r, old), flush=True)
+  _print_piece_ratios(results)
   ratios = []
   for name, (_, _, reference) in MODELS.items():
     if not name.startswith("glow"):
