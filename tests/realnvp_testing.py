@@ -36,10 +36,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
 
 # The smallest job that still runs every part of a run: 2 steps of 4-filter
-# networks, one noise draw in evaluation, no sample grids during training.
+# networks, one noise draw in evaluation, no sample grids during training,
+# no SavedModel at the end (a quarter of a tiny run's time; the tests of the
+# export pass --export: test_job, test_cloud_storage, test_job_conditions,
+# test_job_beyond_the_paper, the multi-worker and the README's runs).
 TINY_SETTINGS = dict(num_scales=2, num_res_blocks=1, num_filters=4, epochs=1,
                      steps_per_epoch=2, eval_draws=1, num_samples=4,
-                     sample_every=100, time_limit=0)
+                     sample_every=100, time_limit=0, export=False)
 TINY_FLAGS = [f"--{k}={v}" for k, v in TINY_SETTINGS.items()]
 
 

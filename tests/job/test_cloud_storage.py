@@ -64,11 +64,24 @@ def _listing(path):
   return sorted(n.rstrip("/") for n in tf.io.gfile.listdir(path))
 
 
+def _digits_npz_on_the_bucket(gcs):
+  """`--dataset=npz:gs://...` of 60 digits (uint8, 0..16)."""
+  from tfp_realnvp.data import digits  # pylint: disable=g-import-not-at-top
+  images = digits.load_digits("train")[0][:60].astype(np.uint8)
+  arrays = io.BytesIO()
+  np.savez(arrays, images=images)
+  _write(gcs.url("digits.npz"), arrays.getvalue())
+  return images, f"--dataset=npz:{gcs.url('digits.npz')}"
+
+
 def test_every_mode_reads_and_writes_the_bucket(gcs, tmp_path):
+  """Data, model_dir, export and scores all on the bucket."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   model_dir = gcs.url("runs", "digits")
   times = {}
-  out, times["train"] = _run(gcs, tmp_path, *FLAGS, "--epochs=2",
+  _, data = _digits_npz_on_the_bucket(gcs)
+  flags = [*FLAGS, data]
+  out, times["train"] = _run(gcs, tmp_path, *flags, "--epochs=2", "--export",
                              f"--model_dir={model_dir}")
   assert f"model_dir: {model_dir}" in out
   assert {"config.json", "settings.json", "flags.txt", "log.csv",
@@ -81,22 +94,22 @@ def test_every_mode_reads_and_writes_the_bucket(gcs, tmp_path):
       "epoch_0001.weights.h5", "epoch_0002.weights.h5"]
 
   # The same command with more epochs resumes from the bucket's state.
-  out, times["resume"] = _run(gcs, tmp_path, *FLAGS, "--epochs=3",
+  out, times["resume"] = _run(gcs, tmp_path, *flags, "--epochs=3",
                               f"--model_dir={model_dir}")
   assert "Resuming at step 6 (epoch 3, batch 1)" in out
   assert json.loads(_read(f"{model_dir}/results.json"))["steps"] == 9
   rows = list(csv.DictReader(io.StringIO(_read(f"{model_dir}/log.csv"))))
   assert [r["epoch"] for r in rows] == ["0", "1", "2"]
 
-  out, times["eval"] = _run(gcs, tmp_path, *FLAGS, "--mode=eval",
+  out, times["eval"] = _run(gcs, tmp_path, *flags, "--mode=eval",
                             f"--model_dir={model_dir}")
   assert "test_bits_per_dim" in out
-  out, times["sample"] = _run(gcs, tmp_path, *FLAGS, "--mode=sample",
+  out, times["sample"] = _run(gcs, tmp_path, *flags, "--mode=sample",
                               "--temperature=0.7", f"--model_dir={model_dir}")
   png = _read(f"{model_dir}/samples_t0.7.png", "rb")
   assert png.startswith(b"\x89PNG")
   exported = gcs.url("exported", "digits")
-  out, times["export"] = _run(gcs, tmp_path, *FLAGS, "--mode=export",
+  out, times["export"] = _run(gcs, tmp_path, *flags, "--mode=export",
                               f"--model_dir={model_dir}",
                               f"--export_dir={exported}")
   loaded = tf.saved_model.load(exported)
@@ -109,7 +122,7 @@ def test_every_mode_reads_and_writes_the_bucket(gcs, tmp_path):
   np.savez(arrays, images=pixels.astype(np.uint8))
   _write(gcs.url("to_score.npz"), arrays.getvalue())
   scores = gcs.url("scores", "digits.csv")
-  out, times["score"] = _run(gcs, tmp_path, *FLAGS, "--mode=score",
+  out, times["score"] = _run(gcs, tmp_path, *flags, "--mode=score",
                              f"--model_dir={model_dir}",
                              f"--input={gcs.url('to_score.npz')}",
                              f"--output={scores}")
@@ -119,10 +132,10 @@ def test_every_mode_reads_and_writes_the_bucket(gcs, tmp_path):
          ", ".join(f"{k} {v:.0f}" for k, v in times.items()))
 
 
-def test_folder_and_npz_data_on_the_bucket(gcs, tmp_path):
+def test_folder_data_on_the_bucket(gcs, tmp_path):
+  """(npz: data on the bucket: the test above.)"""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfp_realnvp.data import digits  # pylint: disable=g-import-not-at-top
-  images = digits.load_digits("train")[0][:60].astype(np.uint8)  # 0..16
+  images, _ = _digits_npz_on_the_bucket(gcs)
   for i, image in enumerate(images):
     _write(gcs.url("pngs", f"img_{i:03d}.png"),
            tf.io.encode_png(image * 15).numpy())
@@ -130,13 +143,6 @@ def test_folder_and_npz_data_on_the_bucket(gcs, tmp_path):
   _run(gcs, tmp_path, *FLAGS, f"--dataset=folder:{gcs.url('pngs')}",
        f"--model_dir={gcs.url('runs', 'folder')}")
   assert json.loads(_read(gcs.url("runs", "folder", "results.json")))[
-      "steps"] == 3
-  arrays = io.BytesIO()
-  np.savez(arrays, images=images)
-  _write(gcs.url("digits.npz"), arrays.getvalue())
-  _run(gcs, tmp_path, *FLAGS, f"--dataset=npz:{gcs.url('digits.npz')}",
-       f"--model_dir={gcs.url('runs', 'npz')}")
-  assert json.loads(_read(gcs.url("runs", "npz", "results.json")))[
       "steps"] == 3
 
 

@@ -40,7 +40,7 @@ def _tiny(tmp_path, **kwargs):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
   """One tiny digits run (2 epochs), shared by the tests that read its folder."""
-  config = _tiny(tmp_path_factory.mktemp("trained"))
+  config = _tiny(tmp_path_factory.mktemp("trained"), export=True)
   return config, modes.run_train(config)
 
 

@@ -20,7 +20,7 @@ ARCH = ["--dataset=digits", "--num_scales=1", "--num_res_blocks=1",
         "--num_filters=8"]
 TRAIN = ARCH + ["--epochs=3", "--steps_per_epoch=12", "--eval_draws=2",
                 "--num_samples=20", "--sample_every=100", "--time_limit=0",
-                "--learning_rate=0.005"]
+                "--learning_rate=0.005", "--noexport"]
 
 
 def _results(model_dir):
@@ -71,7 +71,8 @@ def test_eval_mode_reports_one_and_k_samples_side_by_side(variational):
 def test_conditional_digits_samples_a_row_per_class_and_exports_labels(
     tmp_path):
   model_dir = tmp_path / "run"
-  out = train_py(*TRAIN, "--conditional", f"--model_dir={model_dir}")
+  out = train_py(*TRAIN, "--conditional", "--export",
+                 f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   results = _results(model_dir)
   assert results["flags"]["conditional"]

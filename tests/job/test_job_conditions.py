@@ -17,7 +17,7 @@ from tfp_realnvp.data import load_digits
 TINY = ["--conditional", "--preset=digits", "--num_scales=2",
         "--num_res_blocks=1", "--num_filters=4", "--epochs=2",
         "--steps_per_epoch=6", "--eval_draws=1", "--num_samples=9",
-        "--sample_every=1", "--time_limit=0"]
+        "--sample_every=1", "--time_limit=0", "--noexport"]
 
 
 def _digits_with_conditions(path, break_with=None):
@@ -38,7 +38,7 @@ def _digits_with_conditions(path, break_with=None):
 def test_npz_conditions_train_sample_and_export(tmp_path):
   dataset = _digits_with_conditions(tmp_path / "digits.npz")
   model_dir = tmp_path / "run"
-  out = train_py(dataset, *TINY, f"--model_dir={model_dir}")
+  out = train_py(dataset, *TINY, "--export", f"--model_dir={model_dir}")
   assert out.returncode == 0, out.stderr[-3000:]
   results = json.loads((model_dir / "results.json").read_text())
   assert results["conditioned_on"] == "conditions of shape (11,)"

@@ -4,11 +4,10 @@
 ...)` with its bounds or choices, in one of `SECTIONS`, or a model's setting
 (`_from_model`: its rule, default and help are `RealNVP.SETTINGS`'). The
 command-line flags (`cli.define_flags`) are made from it; every bound is
-checked by `check_setting` (flags' validators, `JobConfig.validate`). The
-config builds and runs nothing: the job interprets it (`modes.py`; the
-model's arguments come from `resolve.py`). A run stores its settings as
-JSON (`to_json`, `from_json`) and as a flagfile (`as_flagfile`). The
-defaults fit any data set; the digits job's own are `flags/digits.flags`.
+checked by `check_setting`. The config builds and runs nothing: the job
+interprets it (`modes.py`; the model's arguments: `resolve.py`). A run
+stores its settings as JSON and as a flagfile (`as_flagfile`). The defaults
+fit any data set; the digits job's own are `flags/digits.flags`.
 """
 
 import dataclasses
@@ -184,6 +183,8 @@ class JobConfig:
       None, "--mode=score: the CSV to write (default: "
       "model_dir/scores_<input name>.csv).")
   # -- export -------------------------------------------------------------
+  export: bool = _export(True, "End a training run with its SavedModel "
+                         "(--noexport: --mode=export writes it later).")
   export_dir: typing.Optional[str] = _export(
       None, "SavedModel folder (default: model_dir/export).")
   overwrite_export: bool = _export(False, "Replace an existing export_dir.")

@@ -105,13 +105,14 @@ def _train(run):
                  best_epoch=best_epoch, checkpoint=folder.best, steps=steps,
                  replicas=run.strategy.num_replicas_in_sync,
                  runtime=dataclasses.asdict(run.tf_runtime))
-  export_dir = folder.join("export")
-  if config.export_dir and folder.path == config.model_dir:
-    export_dir = config.export_dir
-  lease.check()
-  results["export_dir"] = export.export_saved_model(
-      model, export_dir,
-      overwrite=config.overwrite_export or export_dir != config.export_dir)
+  if config.export:
+    export_dir = folder.join("export")
+    if config.export_dir and folder.path == config.model_dir:
+      export_dir = config.export_dir
+    lease.check()
+    results["export_dir"] = export.export_saved_model(
+        model, export_dir,
+        overwrite=config.overwrite_export or export_dir != config.export_dir)
   folder.write_results(results)
   return results
 
