@@ -120,3 +120,17 @@ print(json.dumps({"log_prob": m["log_prob"](images=x)["log_prob"].numpy().tolist
   twin.fit(_pixels(16, seed=9) // 4, batch_size=16, epochs=1, verbose=0)
   np.testing.assert_array_equal(twin.actnorm_parameters[0].shift.numpy(),
                                 before)   # another batch: no new init
+
+
+@pytest.mark.parametrize("coupling", ["spline", "logistic_mixture"])
+def test_a_training_step_traces_with_an_unknown_batch_size(coupling):
+  """Keras traces `fit` with batch None: each inner map keeps the static
+  shape, which the squeeze and the channel split after it need (TFP's
+  spline alone loses it)."""
+  model = RealNVP(image_shape=(8, 8, 1), num_scales=2, num_res_blocks=1,
+                  num_filters=4, num_levels=17, coupling=coupling)
+  step = tf.function(lambda pixels: model(pixels, training=True),
+                     input_signature=[tf.TensorSpec([None, 8, 8, 1],
+                                                    tf.int32)])
+  assert step.get_concrete_function().structured_outputs.shape.as_list() == [
+      None]

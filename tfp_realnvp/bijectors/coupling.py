@@ -127,6 +127,10 @@ class Coupling(greedy.GreedyLogDet, keras_tracking.KerasWeightsTracking,
     else:
       y_t = inner.inverse(x_t)
       ldj = inner.inverse_log_det_jacobian(x_t, event_ndims=0)
+    # An element-wise map keeps the shape; TFP's spline loses its static
+    # part under an unknown batch size (its bin search), which the next
+    # squeeze and channel split need.
+    y_t.set_shape(x_t.shape)
     # The parameters are zero where nothing is transformed: there g is the
     # identity and its log-derivatives are 0 (`elementwise.py`).
     if ldj.shape.rank is None or ldj.shape.as_list() != x_t.shape.as_list():
