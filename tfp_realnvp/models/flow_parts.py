@@ -15,10 +15,13 @@ Normal (the logit's output of [0.05, 0.95] lies in [-2.95, 2.95]), so
 """
 
 from tfp_realnvp import bijectors as rnvp_bijectors
+from tfp_realnvp import checks
 from tfp_realnvp.models import heads
+from tfp_realnvp.models.settings import Setting
+from tfp_realnvp.models.settings import Settings
 
 __all__ = ["COUPLINGS", "NORMALIZATIONS", "PERMUTATIONS", "inner", "head",
-           "normalization", "permutation"]
+           "normalization", "permutation", "settings"]
 
 SPLINE_BINS = 8
 SPLINE_BOUND = 3.
@@ -61,3 +64,21 @@ def permutation(kind, num_channels, seed, dtype, index):
   return rnvp_bijectors.InvertibleConv1x1(
       num_channels, seed=None if seed is None else seed + index,
       dtype=dtype, name=f"conv1x1_{index}")
+
+
+def settings(permutation_help):
+  """The `Setting`s of the three choices (since 0.2.0), for a model class's
+  `SETTINGS`; `permutation_help` says what conv1x1 mixes in that model."""
+  return Settings(
+      Setting("coupling", checks.Rule("choice", choices=COUPLINGS),
+              "The couplings' inner map: affine (the paper's), additive "
+              "(NICE), spline (rational-quadratic) or logistic_mixture "
+              "(Flow++) (`flow_parts.py`).", since="0.2.0"),
+      Setting("normalization", checks.Rule("choice", choices=NORMALIZATIONS),
+              "After each coupling: batch_norm (the paper's) or actnorm "
+              "(Glow's, initialised from the first training batch).",
+              since="0.2.0"),
+      Setting("permutation", checks.Rule("choice", choices=PERMUTATIONS),
+              "Before each coupling: reference (nothing; the paper's "
+              "alternating masks) or conv1x1 " + permutation_help,
+              since="0.2.0"))

@@ -75,21 +75,8 @@ class RealNVP(base.FlowModel):
               "Dequantization noise: uniform (the paper's; the score is the "
               "uniform bound) or variational (a flow q(u|x) learned with the "
               "model, Flow++; the score is the bound with q's log-density).",
-              since="0.2.0"),
-      Setting("coupling", checks.Rule("choice", choices=flow_parts.COUPLINGS),
-              "The couplings' inner map: affine (the paper's), additive "
-              "(NICE), spline (rational-quadratic) or logistic_mixture "
-              "(Flow++) (`flow_parts.py`).", since="0.2.0"),
-      Setting("normalization",
-              checks.Rule("choice", choices=flow_parts.NORMALIZATIONS),
-              "After each coupling: batch_norm (the paper's) or actnorm "
-              "(Glow's, initialised from the first training batch).",
-              since="0.2.0"),
-      Setting("permutation",
-              checks.Rule("choice", choices=flow_parts.PERMUTATIONS),
-              "Before each coupling: reference (nothing; the paper's "
-              "alternating masks) or conv1x1 (Glow's invertible 1x1 "
-              "convolution).", since="0.2.0"))
+              since="0.2.0")) + flow_parts.settings(
+      "(Glow's invertible 1x1 convolution).")
 
   support = (0., 1.)
 

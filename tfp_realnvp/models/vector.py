@@ -51,20 +51,10 @@ class VectorRealNVP(base.FlowModel):
               "Hidden layers of a coupling's MLP."),
       Setting("batch_norm", checks.Rule("flag"),
               "Follow each coupling with a normalization (`normalization`)."),
-      Setting("coupling", checks.Rule("choice", choices=flow_parts.COUPLINGS),
-              "The couplings' inner map, as `RealNVP`'s.", since="0.2.0"),
-      Setting("normalization",
-              checks.Rule("choice", choices=flow_parts.NORMALIZATIONS),
-              "The normalization after each coupling (with `batch_norm`): "
-              "batch_norm or actnorm.", since="0.2.0"),
-      Setting("permutation",
-              checks.Rule("choice", choices=flow_parts.PERMUTATIONS),
-              "Before each coupling: reference (nothing) or conv1x1 (a "
-              "learned invertible D x D matrix, LU-factored).",
-              since="0.2.0"),
       Setting("seed", checks.Rule("integer", optional=True),
               "Seed of the conv1x1 permutations' initial rotations.",
-              architecture=False, since="0.2.0"))
+              architecture=False, since="0.2.0")) + flow_parts.settings(
+      "(a learned invertible D x D matrix, LU-factored).")
 
   def __init__(self, num_features, num_couplings=8, hidden_units=64,
                num_hidden_layers=2, batch_norm=True, num_classes=None,
