@@ -391,9 +391,10 @@ def _print_piece_ratios(results):
   lines = []
   for row, r in results.items():
     name, mode = row.split(":")
-    affine = results.get(f"{(_piece_of(name) or [None])[0]}:{mode}")
+    base = (_piece_of(name) or [None])[0]
+    affine = results.get(f"{base}:{mode}")
     if affine:
-      lines.append(f"{row} / {_piece_of(name)[0]}:{mode}: " + ", ".join(
+      lines.append(f"{row} / {base}:{mode}: " + ", ".join(
           f"{k} {r[k] / affine[k]:.2f}x" for k in
           ("params", "train", "log_prob", "sample", "first", "peak_gb")))
   if lines:

@@ -105,11 +105,11 @@ def _train(run):
                  best_epoch=best_epoch, checkpoint=folder.best, steps=steps,
                  replicas=run.strategy.num_replicas_in_sync,
                  runtime=dataclasses.asdict(run.tf_runtime))
+  lease.check()  # the run still owns model_dir after its test score
   if config.export:
     export_dir = folder.join("export")
     if config.export_dir and folder.path == config.model_dir:
       export_dir = config.export_dir
-    lease.check()
     results["export_dir"] = export.export_saved_model(
         model, export_dir,
         overwrite=config.overwrite_export or export_dir != config.export_dir)

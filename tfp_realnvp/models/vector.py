@@ -68,6 +68,8 @@ class VectorRealNVP(base.FlowModel):
                      condition_encoder=condition_encoder, **kwargs)
     self._set_settings(VectorRealNVP, locals())
     steps = []  # data -> latent
+    inner, head = (flow_parts.inner(self.coupling),
+                   flow_parts.head(self.coupling))
     for i in range(self.num_couplings):
       mixing = flow_parts.permutation(self.permutation, self.num_features,
                                       self.seed, self.flow_dtype, i)
@@ -78,9 +80,9 @@ class VectorRealNVP(base.FlowModel):
               self.num_features, self.hidden_units, self.num_hidden_layers,
               num_classes=self.num_classes,
               condition_shape=self.condition_features_shape,
-              head=flow_parts.head(self.coupling), dtype=self.dtype_policy,
+              head=head, dtype=self.dtype_policy,
               name=f"mlp_{i}"),
-          bijector_fn=flow_parts.inner(self.coupling),
+          bijector_fn=inner,
           validate_args=self.validate_args, name=f"coupling_{i}"))
       if self.batch_norm:
         steps.append(flow_parts.normalization(self.normalization,
