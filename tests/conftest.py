@@ -29,10 +29,10 @@ def pytest_configure(config):
 # two workers in collection order, so these start first and the short files
 # fill in at the end: both workers finish together.
 LONGEST_FIRST = (
-    "tests/data/test_data.py", "tests/test_readme.py",
-    "tests/job/test_cloud_storage.py", "tests/job/test_long_runs.py",
+    "tests/data/test_data.py", "tests/job/test_long_runs.py",
+    "tests/test_readme_sections.py", "tests/job/test_cloud_storage.py",
     "tests/job/test_distribute_and_faults.py", "tests/job/test_job.py",
-    "tests/job/test_job_beyond_the_paper.py",
+    "tests/test_readme.py", "tests/job/test_job_beyond_the_paper.py",
     "tests/job/test_job_conditions.py", "tests/models/test_saving.py",
     "tests/models/test_flow_parts.py", "tests/data/test_user_images.py",
     "tests/models/test_conditional.py", "tests/models/test_model.py")

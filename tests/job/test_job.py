@@ -208,6 +208,22 @@ def test_bad_configurations_name_the_problem(tmp_path, changes, message):
     resolve.model_spec(config, resolve.source(config))
 
 
+def test_a_preset_chooses_the_flows_pieces_and_a_flag_overrides_them(
+    tmp_path):
+  def spec(**changes):
+    config = _tiny(tmp_path, **changes)
+    return resolve.model_spec(config, resolve.source(config))
+  def pieces(**changes):
+    kwargs = spec(**changes).kwargs
+    return [kwargs.get(k) for k in ("coupling", "normalization", "permutation")]
+  assert pieces() == [None, None, None]  # the model's: the paper's
+  assert pieces(preset="digits_glow") == [None, "actnorm", "conv1x1"]
+  assert pieces(preset="digits_glow", normalization="batch_norm",
+                coupling="spline") == ["spline", "batch_norm", "conv1x1"]
+  built = spec(preset="digits_glow").build().architecture()
+  assert (built["coupling"], built["normalization"]) == ("affine", "actnorm")
+
+
 def test_train_py_errors_for_missing_flagfile_and_bad_values():
   run = lambda *args: subprocess.run(
       [sys.executable, "train.py", *args], capture_output=True, text=True,
@@ -220,7 +236,8 @@ def test_train_py_errors_for_missing_flagfile_and_bad_values():
   out = run("--batch_size=0")
   assert out.returncode != 0 and "batch_size" in out.stderr
   out = run("--help")  # every setting, the model's with the model's help
-  assert "--num_scales: The preset's num_scales" in out.stdout
+  assert ("--num_scales: Scales of the multi-scale architecture. Default: "
+          "the preset's") in " ".join(out.stdout.split())
   assert "--dropout: Dropout rate in the networks' residual blocks" in (
       " ".join(out.stdout.split()))
 

@@ -68,6 +68,12 @@ def _from_model(section, name, help_text=None, default=_KEEP):
       model_setting=name, models_default=models_default))
 
 
+def _from_preset(name):
+  """The model setting `name`, by default (None) the preset's."""
+  return _from_model("model", name, RealNVP.SETTINGS.get(name).help +
+                     " Default: the preset's, else the model's.", default=None)
+
+
 @dataclasses.dataclass
 class JobConfig:
   """What a run does; see each field's help (`python train.py --help`)."""
@@ -105,19 +111,13 @@ class JobConfig:
   preset: typing.Optional[str] = _model(
       None, "Architecture preset (default: the dataset's).",
       choices=tuple(sorted(presets.PRESETS)))
-  num_scales: typing.Optional[int] = _from_model(
-      "model", "num_scales", "The preset's num_scales, overridden.",
-      default=None)
-  num_res_blocks: typing.Optional[int] = _from_model(
-      "model", "num_res_blocks", "The preset's num_res_blocks, overridden.",
-      default=None)
-  num_filters: typing.Optional[int] = _from_model(
-      "model", "num_filters", "The preset's num_filters, overridden.",
-      default=None)
+  num_scales: typing.Optional[int] = _from_preset("num_scales")
+  num_res_blocks: typing.Optional[int] = _from_preset("num_res_blocks")
+  num_filters: typing.Optional[int] = _from_preset("num_filters")
   dequantization: str = _from_model("model", "dequantization")
-  coupling: str = _from_model("model", "coupling")
-  normalization: str = _from_model("model", "normalization")
-  permutation: str = _from_model("model", "permutation")
+  coupling: typing.Optional[str] = _from_preset("coupling")
+  normalization: typing.Optional[str] = _from_preset("normalization")
+  permutation: typing.Optional[str] = _from_preset("permutation")
   conditional: bool = _model(
       False, "Train a conditional model: p(x|conditions) on data with "
       "conditions (npz: with a 'conditions' array), else p(x|y) on "

@@ -5,6 +5,8 @@ once" (num_scales=2); ImageNet 32x32 "4 residual blocks with 32 hidden
 feature maps" and scales down to 4x4 (num_scales=4); 64x64 images "only 2
 residual blocks" (num_scales=5; 32 feature maps, the reference README's
 value for LSUN and CelebA, which itself uses 4 blocks, against the paper).
+The flow's other pieces (`coupling=`, `normalization=`, `permutation=`) are
+the paper's unless a preset names them.
 """
 
 PRESETS = {
@@ -23,6 +25,10 @@ PRESETS = {
     "digits": dict(image_shape=(8, 8, 1), num_scales=2, num_res_blocks=2,
                    num_filters=32, num_levels=17),
 }
+# Glow's step (Kingma & Dhariwal 2018) in the digits' multi-scale flow:
+# ActNorm, an invertible 1x1 convolution, then the affine coupling.
+PRESETS["digits_glow"] = dict(PRESETS["digits"], normalization="actnorm",
+                              permutation="conv1x1")
 
 
 # Vector data: keyword arguments of `VectorRealNVP`.
