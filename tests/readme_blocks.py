@@ -57,14 +57,20 @@ def _commands(block):
       yield from (part.strip() for part in line.split("&&"))
 
 
+# The suite's tiny settings, with one scale: these runs check that each
+# command runs as written (the multi-scale flow has its own tests), and a
+# spline flow of two scales took a minute to trace.
+README_FLAGS = TINY_FLAGS + ["--num_scales=1"]
+
+
 def _tiny(command):
-  """The flags appended to a README command: tiny settings for train.py,
+  """The flags appended to a README command: `README_FLAGS` for train.py,
   and 4 importance samples where it asks for 100 (100 over the digits' test
   split were a fifth of the README's time; the path is the same)."""
   if not command.startswith("python train.py"):
     return []
-  return TINY_FLAGS + (["--importance_samples=4"] if "--importance_samples" in
-                 command else [])
+  return README_FLAGS + (["--importance_samples=4"] if "--importance_samples"
+                         in command else [])
 
 
 def _argv(lang, code):
