@@ -294,7 +294,7 @@ def set_threads(setting, row, batch):
     return "default"
   from tfp_realnvp.models import presets
   _, preset, overrides = MODELS[name]
-  kwargs = dict(presets.preset(preset), **overrides)  # (no overrides arg)
+  kwargs = dict(presets.preset(preset), **overrides)
   jit = row.endswith(":xla")
   if not hasattr(runtime, "RuntimeSettings"):  # a revision before the change
     return runtime.configure("auto", batch, kwargs, jit_compile=jit)
